@@ -1,0 +1,172 @@
+"""Parse one archived PDF into a `ParsedDocument`: metadata, located tables and their cells.
+
+Each page is read once: its text always (titles, metadata), its tables only when the page
+belongs to a table. Anything that makes the document unusable becomes a quarantine reason.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.utils.exceptions import PdfminerException
+
+from ingest import classify
+from ingest.metadata import read_metadata
+from ingest.records import Cell, DocumentMetadata, ParsedDocument, QuarantineError, ReportTable
+from ingest.tables.grid import ColumnMap, TableLayoutError, read_table_page, rows_to_cells
+from ingest.tables.locate import empty_table_note, find_title, is_narrative_page
+from ingest.tables.specs import TableSpec
+
+MAX_PAGES = 600
+
+
+class _OpenTable:
+    """A table being read, possibly over several pages."""
+
+    def __init__(self, spec: TableSpec, title: str, page: int, unit: str | None):
+        self.spec = spec
+        self.table = ReportTable(spec.key, title, page, page, "parsed", unit=unit)
+        self.cmap: ColumnMap | None = None
+        self.cells: list[Cell] = []
+        self.rows = 0
+
+    def add_page(self, page_no: int, tables: list[list[list[str | None]]]) -> None:
+        self.table.last_page = page_no
+        if not self.spec.parsed or self.table.status == "unreadable":
+            return
+        for rows in tables[:1]:  # the table's grid is the first on its page
+            try:
+                self.cmap, pending = read_table_page(rows, self.spec, page_no, self.cmap)
+            except TableLayoutError as exc:
+                self.table.status = "unreadable"
+                self.table.note = str(exc)
+                return
+            self.cells.extend(rows_to_cells(pending, self.spec, self.rows))
+            self.rows += len(pending)
+
+    def close(self, note: str | None) -> ReportTable:
+        t = self.table
+        t.row_count = self.rows
+        if not self.spec.parsed and t.status == "parsed":
+            t.status = "not_parsed"
+            t.note = "located; the parser for this table family is not written yet"
+        elif t.status == "parsed" and not any(c.amount is not None for c in self.cells):
+            t.status = "empty"
+            t.note = note or "no amounts in the table"
+        elif note and t.status == "parsed":
+            t.note = note
+        return t
+
+
+def _unit(page_text: str) -> str | None:
+    from ingest.metadata import main_unit
+
+    return main_unit([page_text])
+
+
+def parse_pdf(path: Path, document_id: str) -> ParsedDocument:
+    """Parse a PDF; never raises for a bad document: returns it quarantined with the reason."""
+    started = time.perf_counter()
+    meta = DocumentMetadata()
+    try:
+        doc = _parse(path, document_id, meta)
+    except QuarantineError as exc:
+        meta.report_kind = exc.report_kind
+        doc = ParsedDocument(document_id, "quarantined", exc.reason, meta)
+    doc.parse_seconds = time.perf_counter() - started
+    return doc
+
+
+def _open(path: Path):
+    try:
+        return pdfplumber.open(path)
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise QuarantineError("encrypted", f"encrypted PDF (password required): {exc}") from exc
+    except PdfminerException as exc:
+        inner = exc.args[0] if exc.args else exc
+        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise QuarantineError("encrypted", "encrypted PDF (password required)") from exc
+        raise QuarantineError("corrupt", f"not a readable PDF ({type(inner).__name__}: {inner})") from exc
+    except PDFSyntaxError as exc:
+        raise QuarantineError("corrupt", f"not a readable PDF: {exc}") from exc
+
+
+def _parse(path: Path, document_id: str, meta: DocumentMetadata) -> ParsedDocument:
+    if path.stat().st_size == 0:
+        raise QuarantineError("empty", "empty file (0 bytes)")
+    with _open(path) as pdf:
+        try:
+            pages = pdf.pages
+        except Exception as exc:  # pdfminer raises many types on broken files
+            raise QuarantineError("corrupt", f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+        if not pages:
+            raise QuarantineError("corrupt", "PDF has no pages")
+        if len(pages) > MAX_PAGES:
+            raise QuarantineError("too_large", f"{len(pages)} pages (limit {MAX_PAGES}): not a departmental report")
+        try:
+            return _walk_pages(pages, document_id, meta)
+        except QuarantineError:
+            raise
+        except Exception as exc:
+            raise QuarantineError("corrupt", f"PDF could not be read ({type(exc).__name__}: {exc})") from exc
+
+
+def _walk_pages(pages, document_id: str, meta: DocumentMetadata) -> ParsedDocument:
+    page_texts: list[str] = []
+    tables: list[ReportTable] = []
+    cells: list[Cell] = []
+    current: _OpenTable | None = None
+    note: str | None = None
+    seen_keys: set[str] = set()
+
+    def close_current() -> None:
+        nonlocal current, note
+        if current is not None:
+            tables.append(current.close(note))
+            cells.extend(current.cells)
+        current, note = None, None
+
+    for page_no, page in enumerate(pages, start=1):
+        text = page.extract_text(y_tolerance=5) or ""
+        page_texts.append(text)
+        if page_no == 1:
+            classify.check_not_scanned([text], [len(page.images)]) if not text.strip() and len(pages) == 1 else None
+        spec, title = find_title(text)
+        if spec is not None and spec.key not in seen_keys:
+            grids = page.extract_tables()
+            if grids or empty_table_note(text):
+                close_current()
+                seen_keys.add(spec.key)
+                current = _OpenTable(spec, title, page_no, _unit(text))
+                current.add_page(page_no, grids)
+                note = empty_table_note(text)
+                continue
+        if title and spec is None and page.extract_tables():
+            close_current()
+            tables.append(ReportTable("unknown", title, page_no, page_no, "unknown_title"))
+            continue
+        if current is not None:
+            if is_narrative_page(text):
+                close_current()
+                continue
+            grids = page.extract_tables()
+            if grids:
+                current.add_page(page_no, grids)
+            note = note or empty_table_note(text)
+    close_current()
+
+    image_counts = [0] * len(page_texts)
+    if not any(t.strip() for t in page_texts):
+        image_counts = [len(p.images) for p in pages]
+    classify.check_not_scanned(page_texts, image_counts)
+    found = read_metadata(page_texts)
+    meta.__dict__.update(found.__dict__)
+    classify.check_report_kind(meta)
+    classify.check_template(meta, page_texts)
+    known = [t for t in tables if t.table_key != "unknown"]
+    classify.check_has_tables(known)
+    classify.check_has_amounts(cells)
+    return ParsedDocument(document_id, "loaded", None, meta, tables, cells)

@@ -1,0 +1,116 @@
+"""Parse documents in worker processes, each with a time limit and a memory limit.
+
+A hang, a crash or an out-of-memory in one document quarantines that document only. Results
+are cached per parser version and document id, so a re-run parses only what is new.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+from collections.abc import Callable, Iterable
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
+
+from pebble import ProcessPool
+from pebble.common import ProcessExpired
+
+from ingest.archive import ArchivedDocument
+from ingest.records import PARSER_VERSION, DocumentMetadata, ParsedDocument
+
+PARSE_TIMEOUT_SECONDS = 180
+WORKER_MEMORY_BYTES = 2 * 1024**3
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    timeout_seconds: float = PARSE_TIMEOUT_SECONDS
+    memory_bytes: int = WORKER_MEMORY_BYTES
+    workers: int = 2
+
+
+def cache_path(parsed_root: Path, document_id: str) -> Path:
+    return parsed_root / PARSER_VERSION / f"{document_id}.json"
+
+
+def read_cached(parsed_root: Path, document_id: str) -> ParsedDocument | None:
+    path = cache_path(parsed_root, document_id)
+    if not path.exists():
+        return None
+    return ParsedDocument.from_json_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_cached(parsed_root: Path, doc: ParsedDocument) -> Path:
+    path = cache_path(parsed_root, doc.document_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc.to_json_dict(), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _limit_memory(memory_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+def _parse_in_worker(pdf_path: str, document_id: str, memory_bytes: int) -> dict:
+    _limit_memory(memory_bytes)
+    from ingest.parse import parse_pdf
+
+    return parse_pdf(Path(pdf_path), document_id).to_json_dict()
+
+
+def _failed(doc: ArchivedDocument, kind: str, reason: str) -> ParsedDocument:
+    return ParsedDocument(doc.document_id, "quarantined", reason, DocumentMetadata(report_kind=kind))
+
+
+def parse_documents(
+    docs: Iterable[ArchivedDocument],
+    parsed_root: Path,
+    limits: ParseLimits = ParseLimits(),
+    on_done: Callable[[ParsedDocument, bool], None] | None = None,
+) -> list[ParsedDocument]:
+    """Parse every document not already in the cache; returns all results (cached or new).
+
+    `on_done(result, from_cache)` is called once per document, for progress reporting.
+    """
+    results: dict[str, ParsedDocument] = {}
+    todo: list[ArchivedDocument] = []
+    for doc in docs:
+        cached = read_cached(parsed_root, doc.document_id)
+        if cached is not None:
+            results[doc.document_id] = cached
+            if on_done:
+                on_done(cached, True)
+        elif doc.pdf_path is None:
+            result = _failed(doc, "too_large", f"file of {doc.size_bytes} bytes exceeds the size limit; kept out of the archive")
+            write_cached(parsed_root, result)
+            results[doc.document_id] = result
+            if on_done:
+                on_done(result, False)
+        else:
+            todo.append(doc)
+    if todo:
+        with ProcessPool(max_workers=max(1, limits.workers), max_tasks=20) as pool:
+            futures = [
+                (doc, pool.schedule(_parse_in_worker, args=(str(doc.pdf_path), doc.document_id, limits.memory_bytes),
+                                    timeout=limits.timeout_seconds))
+                for doc in todo
+            ]
+            for doc, future in futures:
+                try:
+                    result = ParsedDocument.from_json_dict(future.result())
+                except FutureTimeout:
+                    result = _failed(doc, "timeout", f"parsing took longer than {limits.timeout_seconds:.0f} s; stopped")
+                except MemoryError:
+                    result = _failed(doc, "too_large", f"parsing needed more than {limits.memory_bytes // 2**20} MiB; stopped")
+                except ProcessExpired as exc:
+                    result = _failed(doc, "crashed", f"parser process died (exit code {exc.exitcode}); likely out of memory")
+                except Exception as exc:  # a parser bug must not stop the other documents
+                    result = _failed(doc, "parser_error", f"parser error: {type(exc).__name__}: {exc}")
+                write_cached(parsed_root, result)
+                results[doc.document_id] = result
+                if on_done:
+                    on_done(result, False)
+    return [results[d] for d in sorted(results)]

@@ -1,0 +1,29 @@
+"""The one Dagster `Definitions` of the project (`dagster dev -w workspace.yaml`)."""
+from __future__ import annotations
+
+from dagster import Definitions
+from dagster_dbt import DbtCliResource
+
+from pipelines.assets.ingest import archived_documents, parsed_documents, raw_staging
+from pipelines.assets.publish import published_warehouse
+from pipelines.assets.quality import expectation_results
+from pipelines.assets.warehouse import warehouse_models
+from pipelines.dbt import dbt_project
+from pipelines.schedules import landing_folder_sensor, nightly_job, nightly_schedule
+from pipelines.settings import PipelineSettings
+
+
+def build_definitions(settings: PipelineSettings | None = None) -> Definitions:
+    return Definitions(
+        assets=[archived_documents, parsed_documents, raw_staging, warehouse_models, expectation_results, published_warehouse],
+        jobs=[nightly_job],
+        schedules=[nightly_schedule],
+        sensors=[landing_folder_sensor],
+        resources={
+            "settings": settings or PipelineSettings(),
+            "dbt": DbtCliResource(project_dir=dbt_project),
+        },
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,61 @@
+"""Where the pipeline reads and writes: one resource, configured by the CLI or by environment.
+
+Environment variables (used by `dagster dev` and the schedule):
+  FW_LANDING_DIR  landing folder scanned for PDFs          (default: demo_corpus)
+  FW_WAREHOUSE    the published warehouse analysts open    (default: var/warehouse.duckdb)
+  FW_DATA_DIR     archive, parse cache, working file, docs (default: <warehouse dir>/data)
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PipelineSettings(ConfigurableResource):
+    landing_dir: str = os.environ.get("FW_LANDING_DIR", str(PROJECT_ROOT / "demo_corpus"))
+    warehouse_path: str = os.environ.get("FW_WAREHOUSE", str(PROJECT_ROOT / "var" / "warehouse.duckdb"))
+    data_dir: str = os.environ.get("FW_DATA_DIR", "")
+    parse_workers: int = 2
+    parse_timeout_seconds: float = 180.0
+
+    @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir).resolve()
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.warehouse_path).resolve()
+
+    @property
+    def data(self) -> Path:
+        return Path(self.data_dir).resolve() if self.data_dir else self.warehouse.parent / "data"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data / "archive"
+
+    @property
+    def parsed_dir(self) -> Path:
+        return self.data / "parsed"
+
+    @property
+    def working_db(self) -> Path:
+        # Same basename as the published file: dbt-duckdb writes the catalog name (the file's
+        # stem) into view definitions.
+        return self.data / "work" / self.warehouse.name
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.data / "data_docs"
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.data / "gx"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.archive_dir, self.parsed_dir, self.working_db.parent, self.warehouse.parent):
+            path.mkdir(parents=True, exist_ok=True)

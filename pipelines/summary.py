@@ -1,0 +1,74 @@
+"""The short summary printed at the end of a run, read back from the published warehouse."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass
+class RunSummary:
+    documents: int = 0
+    loaded: int = 0
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    cells: int = 0
+    fact_rows: int = 0
+    expectations: int = 0
+    expectations_failed: int = 0
+    expectations_not_evaluated: int = 0
+    failed_documents: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _scalar(con, sql: str, default=0):
+    try:
+        return con.execute(sql).fetchone()[0]
+    except duckdb.Error:
+        return default
+
+
+def read_summary(warehouse: Path) -> RunSummary:
+    s = RunSummary()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        s.documents = _scalar(con, "select count(*) from raw.documents")
+        s.loaded = _scalar(con, "select count(*) from raw.documents where status = 'loaded'")
+        s.quarantined = con.execute(
+            "select file_name, quarantine_reason from raw.documents where status = 'quarantined' order by file_name"
+        ).fetchall()
+        s.cells = _scalar(con, "select count(*) from raw.table_cells")
+        s.fact_rows = _scalar(con, "select count(*) from marts.fct_expenditure_by_function")
+        s.expectations = _scalar(con, "select count(*) from quality.expectation_results")
+        s.expectations_failed = _scalar(con, "select count(*) from quality.expectation_results where status = 'failed'")
+        s.expectations_not_evaluated = _scalar(
+            con, "select count(*) from quality.expectation_results where status = 'not_evaluated'")
+        try:
+            s.failed_documents = con.execute(
+                """select d.file_name, count(*) from quality.expectation_results r
+                   join raw.documents d using (document_id)
+                   where r.status = 'failed' group by 1 order by 1"""
+            ).fetchall()
+        except duckdb.Error:
+            pass
+    return s
+
+
+def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Path, seconds: float) -> str:
+    lines = [
+        f"Run finished in {seconds:.1f} s",
+        f"  documents : {s.documents} ({s.loaded} loaded, {len(s.quarantined)} quarantined)",
+    ]
+    for name, reason in s.quarantined:
+        lines.append(f"    quarantined {name}: {reason}")
+    lines += [
+        f"  rows      : {s.cells} table cells staged, {s.fact_rows} rows in marts.fct_expenditure_by_function",
+        f"  identities: {s.expectations} checked, {s.expectations_failed} failed, "
+        f"{s.expectations_not_evaluated} not evaluated",
+    ]
+    for name, n in s.failed_documents:
+        lines.append(f"    {n} failed in {name}")
+    lines += [
+        f"  warehouse : {warehouse}",
+        f"  data docs : {data_docs / 'index.html'}",
+        f"  archive   : {archive}",
+    ]
+    return "\n".join(lines)

@@ -108,5 +108,5 @@ def load_staging(
                   (select count(*) from raw.documents where status = 'quarantined'),
                   (select count(*) from raw.report_tables),
                   (select count(*) from raw.table_cells)"""
-    ).fetchone()
+    ).fetchall()[0]  # DuckDB 2.0: a result must be fetched to the end before the next statement
     return StagingCounts(*counts)

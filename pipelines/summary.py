@@ -22,7 +22,7 @@ class RunSummary:
 
 def _scalar(con, sql: str, default=0):
     try:
-        return con.execute(sql).fetchone()[0]
+        return con.execute(sql).fetchall()[0][0]
     except duckdb.Error:
         return default
 

@@ -1,0 +1,47 @@
+# Everything installs what it needs: a .venv from the pinned pyproject.toml.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO := demo_corpus
+WAREHOUSE := var/warehouse.duckdb
+export DO_NOT_TRACK := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup demo bench accuracy docs dev clean
+
+## make run: install, generate the demo corpus if absent, run the nightly job on it
+run: setup $(DEMO)/.generated
+	$(PY) -m pipelines run --landing $(DEMO) --warehouse $(WAREHOUSE)
+
+## make test: install, run the test suite (real PDFs from ../shared/corpus, demo PDFs, real dbt/GX/Dagster)
+test: setup
+	$(PY) -m pytest -q
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.8
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(DEMO)/.generated
+
+$(DEMO)/.generated: | setup
+	$(PY) -m demo.generate --out $(DEMO)
+	touch $@
+
+## make dev: the Dagster UI on the same definitions (http://127.0.0.1:3000)
+dev: setup
+	mkdir -p .dagster_home && cp -n pipelines/dagster.yaml .dagster_home/dagster.yaml || true
+	DAGSTER_HOME=$(CURDIR)/.dagster_home FW_LANDING_DIR=$(CURDIR)/$(DEMO) FW_WAREHOUSE=$(CURDIR)/$(WAREHOUSE) \
+		$(VENV)/bin/dagster dev -w workspace.yaml
+
+## make docs: dbt docs (catalog of every model and column) into dbt_project/target
+docs: setup
+	cd dbt_project && FW_WORKING_DB=$(CURDIR)/var/data/work/warehouse.duckdb ../$(VENV)/bin/dbt docs generate --profiles-dir .
+
+clean:
+	rm -rf var $(DEMO) dbt_project/target dbt_project/logs .dagster_home

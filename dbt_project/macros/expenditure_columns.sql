@@ -1,0 +1,28 @@
+{#- Canonical amount columns of the function-coded expenditure tables (T3; T5 uses the first three). -#}
+{% macro expenditure_column_keys() -%}
+    {{ return(['total', 'basic', 'project', 'remit_to_superior', 'operating', 'subsidy_to_affiliates']) }}
+{%- endmacro %}
+
+{#- One pivoted DECIMAL column per canonical expenditure column, summed from cells grouped by row.
+    Blank cells (null amounts) stay null; sum() over DECIMAL stays DECIMAL. -#}
+{% macro pivot_expenditure_amounts(amount_column='amount_wan', data_type='decimal(20, 6)') -%}
+    {%- for key in expenditure_column_keys() %}
+        cast(sum({{ amount_column }}) filter (where column_key = '{{ key }}') as {{ data_type }}) as {{ key }}
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- other = remit_to_superior + operating + subsidy_to_affiliates; blanks count as 0, but the result
+    is null when all three are blank. -#}
+{% macro other_expenditure(data_type='decimal(20, 6)') -%}
+    case
+        when remit_to_superior is null and operating is null and subsidy_to_affiliates is null
+            then null
+        else cast(
+            coalesce(remit_to_superior, 0)
+            + coalesce(operating, 0)
+            + coalesce(subsidy_to_affiliates, 0)
+            as {{ data_type }}
+        )
+    end
+{%- endmacro %}

@@ -1,0 +1,74 @@
+-- The 合计 row (line_key 'total') of each function-coded expenditure table, one row per
+-- (document_id, fund_scope); amounts in 万元. Kept apart from int_expenditure_by_function
+-- because 合计 is not a function code.
+with documents as (
+
+    select document_id from {{ ref('stg_documents') }}
+    where is_loaded
+
+),
+
+fund_scopes as (
+
+    select table_key, fund_scope
+    from {{ ref('standard_tables') }}
+    where fund_scope is not null
+
+),
+
+report_tables as (
+
+    select report_table_key, status from {{ ref('stg_report_tables') }}
+
+),
+
+cells as (
+
+    select
+        cells.*,
+        fund_scopes.fund_scope
+    from {{ ref('stg_table_cells') }} as cells
+    inner join fund_scopes
+        on fund_scopes.table_key = cells.table_key
+    inner join documents
+        on documents.document_id = cells.document_id
+    left join report_tables
+        on report_tables.report_table_key = cells.report_table_key
+    where cells.line_key = 'total'
+      and coalesce(report_tables.status, 'parsed') <> 'unreadable'
+
+),
+
+pivoted as (
+
+    select
+        document_id,
+        fund_scope,
+        table_key,
+        arg_min(row_label, row_index)                                          as row_label,
+        min(page)                                                              as page,
+        count(distinct row_index)                                              as source_row_count,
+        min(source_unit)                                                       as source_unit,
+        {{ pivot_expenditure_amounts('amount_wan', 'decimal(20, 6)') }}
+    from cells
+    group by document_id, fund_scope, table_key
+
+)
+
+select
+    document_id || '|' || fund_scope                                           as table_total_key,
+    document_id,
+    fund_scope,
+    table_key,
+    row_label,
+    total,
+    basic,
+    project,
+    remit_to_superior,
+    operating,
+    subsidy_to_affiliates,
+    {{ other_expenditure('decimal(20, 6)') }}                                  as other,
+    source_unit,
+    page,
+    source_row_count
+from pivoted

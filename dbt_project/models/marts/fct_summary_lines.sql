@@ -1,0 +1,43 @@
+-- The lines of T1 收入支出决算总表 (t1_summary), one row per document, side and line
+-- (function_class lines: one per 类 code). Amounts in 万元 (exact DECIMAL); loaded documents only.
+with cells as (
+
+    select * from {{ ref('stg_table_cells') }}
+    where table_key = 't1_summary'
+      and column_key = 'amount'
+      and line_key is not null
+
+),
+
+documents as (
+
+    select document_id from {{ ref('stg_documents') }}
+    where is_loaded
+
+),
+
+report_tables as (
+
+    select report_table_key, status from {{ ref('stg_report_tables') }}
+
+)
+
+select
+    cells.document_id
+        || '|' || coalesce(cells.side, '')
+        || '|' || cells.line_key
+        || '|' || coalesce(cells.code, '')      as summary_line_key,
+    cells.document_id,
+    cells.side,
+    cells.line_key,
+    cells.code,
+    cells.row_label                             as line_label,
+    cells.amount_wan,
+    cells.source_unit,
+    cells.page
+from cells
+inner join documents
+    on documents.document_id = cells.document_id
+left join report_tables
+    on report_tables.report_table_key = cells.report_table_key
+where coalesce(report_tables.status, 'parsed') <> 'unreadable'

@@ -1,0 +1,221 @@
+"""Great Expectations suite generated from the identity catalogue.
+
+Design: ONE suite (``fiscal_identities``) holding a pair of expectations PER IDENTITY, each
+restricted to that identity's rows with a ``row_condition`` on ``identity_id``. Why one suite
+rather than one suite per identity:
+
+* GX validates a *batch*; all identities share one batch (the evaluable residual rows, a frame
+  of four generic columns), so one suite = one validation definition = one checkpoint run =
+  one Data Docs page per run, on which every identity appears as a line with its failing
+  ``instance_id`` values. Nine (and later more) suites would mean as many validation
+  definitions, batch loads and Data Docs pages per night for the same frame.
+* Adding an identity stays a catalogue edit: the suite is regenerated from the YAML on every
+  run and stored with ``add_or_update``; there is no per-identity GX object to create,
+  rename or delete.
+* Per-identity attributes still live on each expectation: ``description`` (zh + en), GX
+  ``severity`` (critical/warning from the catalogue's error/warning) and ``meta`` (identity id,
+  tolerance), so Data Docs and the result parser can tell identities apart.
+
+Money stays exact: the frame GX sees contains only integers computed by DuckDB with DECIMAL
+arithmetic (``abs_diff_cents`` = |diff| x 100, ``tolerance_cents`` = floor(tolerance_per_term
+x term_count x 100)); no float ever takes a pass/fail decision. The two expectations per
+identity are:
+
+1. ``expect_column_values_to_not_be_null(abs_diff_cents)``: the residual is computable
+   (lhs, rhs, diff, term_count present and diff = lhs - rhs; otherwise the runner nulls
+   ``abs_diff_cents``). An evaluable row that is not computable fails, it is not skipped.
+2. ``expect_column_pair_values_a_to_be_greater_than_b(tolerance_cents >= abs_diff_cents)``:
+   the identity holds within rounding tolerance.
+
+GX is imported lazily (3-4 s); importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from .catalogue import Catalogue, Identity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from great_expectations.core import ExpectationSuite
+
+SUITE_NAME = "fiscal_identities"
+
+#: Columns of the frame handed to GX (one row per evaluable instance).
+FRAME_COLUMNS: tuple[str, ...] = ("instance_id", "identity_id", "abs_diff_cents", "tolerance_cents")
+
+CHECK_COMPUTABLE = "computable"
+CHECK_TOLERANCE = "within_tolerance"
+
+
+def result_format() -> dict[str, Any]:
+    """COMPLETE results, with failing rows identified by ``instance_id``."""
+    return {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": ["instance_id"],
+        "return_unexpected_index_query": False,
+    }
+
+
+def _description(identity: Identity, check: str) -> str:
+    if check == CHECK_COMPUTABLE:
+        what = "residual computable (lhs, rhs, diff, term_count present; diff = lhs - rhs)"
+    else:
+        what = (
+            f"|diff| <= {identity.tolerance_per_term} 万元 x term_count "
+            f"({identity.severity})"
+        )
+    return f"[{identity.id}] {identity.description_zh} — {identity.description_en}: {what}"
+
+
+def expectations_for(identity: Identity) -> list[Any]:
+    """The GX expectations validating one identity (see module docstring)."""
+    import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column
+
+    condition = Column("identity_id") == identity.id
+    base_meta = {
+        "identity_id": identity.id,
+        "description_zh": identity.description_zh,
+        "description_en": identity.description_en,
+        "severity": identity.severity,
+        "tolerance_per_term": str(identity.tolerance_per_term),
+        "source_model": identity.source_model,
+    }
+    return [
+        gx.expectations.ExpectColumnValuesToNotBeNull(
+            column="abs_diff_cents",
+            row_condition=condition,
+            description=_description(identity, CHECK_COMPUTABLE),
+            severity=identity.gx_severity,
+            meta={**base_meta, "check": CHECK_COMPUTABLE},
+        ),
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="tolerance_cents",
+            column_B="abs_diff_cents",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",  # missing values fail check 1 instead
+            row_condition=condition,
+            description=_description(identity, CHECK_TOLERANCE),
+            severity=identity.gx_severity,
+            meta={**base_meta, "check": CHECK_TOLERANCE},
+        ),
+    ]
+
+
+def build_suite(catalogue: Catalogue, name: str = SUITE_NAME) -> "ExpectationSuite":
+    """An unsaved ExpectationSuite with the expectations of every catalogue identity."""
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(
+        name=name,
+        meta={
+            "generated_from": str(catalogue.path) if catalogue.path else "catalogue",
+            "identities": list(catalogue.ids),
+        },
+    )
+    for identity in catalogue:
+        for expectation in expectations_for(identity):
+            suite.add_expectation(expectation)
+    return suite
+
+
+class ValidationResultError(RuntimeError):
+    """GX did not produce a usable decision (exception inside an expectation, wrong counts)."""
+
+
+@dataclass
+class IdentityOutcome:
+    identity_id: str
+    element_count: int = 0
+    failed_instance_ids: set[str] = field(default_factory=set)
+
+
+def interpret_validation_result(
+    validation_result: Any,
+    expected_counts: Mapping[str, int],
+) -> dict[str, IdentityOutcome]:
+    """Failing instance ids per identity, taken from GX's own ``unexpected_index_list``.
+
+    ``expected_counts`` is the number of frame rows per identity; every expectation must have
+    seen exactly that many rows (guards against a row_condition that silently matched nothing).
+    Raises :class:`ValidationResultError` when an expectation raised or counts disagree.
+    """
+    outcomes = {identity_id: IdentityOutcome(identity_id) for identity_id in expected_counts}
+    seen_checks: dict[str, set[str]] = {identity_id: set() for identity_id in expected_counts}
+
+    for result in validation_result.results:
+        config = result.expectation_config
+        meta = (config.meta or {}) if config is not None else {}
+        identity_id = meta.get("identity_id")
+        check = meta.get("check")
+        if identity_id not in outcomes:
+            continue  # an identity with no rows in the frame and not expected: nothing to map
+        exception_info = result.exception_info or {}
+        if _raised(exception_info):
+            raise ValidationResultError(
+                f"expectation {config.type if config else '?'} for {identity_id} raised: "
+                f"{_exception_message(exception_info)}"
+            )
+        payload = result.result or {}
+        element_count = int(payload.get("element_count", -1))
+        if element_count != expected_counts[identity_id]:
+            raise ValidationResultError(
+                f"{identity_id}/{check}: GX saw {element_count} rows, "
+                f"expected {expected_counts[identity_id]}"
+            )
+        outcome = outcomes[identity_id]
+        outcome.element_count = element_count
+        failed = _unexpected_instance_ids(payload.get("unexpected_index_list") or [])
+        unexpected_count = int(payload.get("unexpected_count") or 0)
+        if len(failed) != unexpected_count:
+            raise ValidationResultError(
+                f"{identity_id}/{check}: {unexpected_count} unexpected rows but "
+                f"{len(failed)} instance ids returned"
+            )
+        if not result.success and not failed:
+            raise ValidationResultError(
+                f"{identity_id}/{check}: failed without naming any instance"
+            )
+        outcome.failed_instance_ids |= failed
+        seen_checks[identity_id].add(str(check))
+
+    for identity_id, checks in seen_checks.items():
+        missing = {CHECK_COMPUTABLE, CHECK_TOLERANCE} - checks
+        if missing and expected_counts[identity_id] > 0:
+            raise ValidationResultError(f"{identity_id}: no GX result for checks {sorted(missing)}")
+    return outcomes
+
+
+def _unexpected_instance_ids(items: Iterable[Any]) -> set[str]:
+    ids: set[str] = set()
+    for item in items:
+        if isinstance(item, Mapping) and "instance_id" in item:
+            ids.add(str(item["instance_id"]))
+        else:
+            raise ValidationResultError(
+                f"unexpected_index_list entry without instance_id: {item!r}"
+            )
+    return ids
+
+
+def _raised(exception_info: Any) -> bool:
+    if not isinstance(exception_info, Mapping):
+        return False
+    if "raised_exception" in exception_info:
+        return bool(exception_info.get("raised_exception"))
+    # multi-metric form: {metric_id: {"raised_exception": ..., ...}}
+    return any(
+        isinstance(v, Mapping) and bool(v.get("raised_exception")) for v in exception_info.values()
+    )
+
+
+def _exception_message(exception_info: Mapping[str, Any]) -> str:
+    if "exception_message" in exception_info:
+        return str(exception_info.get("exception_message"))
+    return "; ".join(
+        str(v.get("exception_message"))
+        for v in exception_info.values()
+        if isinstance(v, Mapping) and v.get("raised_exception")
+    )

@@ -1,0 +1,394 @@
+"""Tests of the validation layer (expectations/): catalogue, GX run, results table, Data Docs.
+
+The GX runs share one module-scoped workspace (GX import and a checkpoint run cost seconds), in
+the order: run-1, run-2 (another run id), run-1 again (idempotent rerun).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from expectations.catalogue import (
+    DEFAULT_CATALOGUE_PATH,
+    CatalogueError,
+    load_catalogue,
+    parse_catalogue,
+)
+from expectations.offline_docs import find_external_references
+
+EXPECTED_IDS = {
+    "t1_income_total",
+    "t1_expenditure_total",
+    "t1_income_grand_total",
+    "t1_expenditure_grand_total",
+    "t1_balance",
+    "t3_row_total",
+    "t3_class_rollup",
+    "t3_kuan_rollup",
+    "t3_grand_total",
+}
+
+# instance_id, document_id, identity_id, table_key, subject, lhs, rhs, diff, term_count, pages,
+# evaluable, not_evaluated_reason
+RESIDUALS = [
+    ("docA:t1_income_total", "docA", "t1_income_total", "t1_summary", "本年收入合计",
+     "1511.89", "1511.89", "0.00", 4, "3", True, None),
+    ("docA:t1_balance", "docA", "t1_balance", "t1_summary", "总计",
+     "2000.00", "2000.00", "0.00", 2, "3", True, None),
+    ("docA:t3_grand_total", "docA", "t3_grand_total", "t3_expenditure", "合计",
+     "0.30", "0.30", "0.00", 3, "5,6", True, None),
+    # within tolerance: |0.01| <= 0.01 * 3 -> passes, diff kept
+    ("docA:t3_row_total:2010101", "docA", "t3_row_total", "t3_expenditure", "2010101",
+     "100.01", "100.00", "0.01", 3, "5", True, None),
+    # beyond tolerance: |0.05| > 0.01 * 2 -> fails
+    ("docB:t3_class_rollup:201", "docB", "t3_class_rollup", "t3_expenditure", "201",
+     "50.05", "50.00", "0.05", 2, "7,8", True, None),
+    # exactly at the tolerance boundary (0.02 with 2 terms) passes; negative diff uses |diff|
+    ("docB:t1_expenditure_total", "docB", "t1_expenditure_total", "t1_summary", "本年支出合计",
+     "99.98", "100.00", "-0.02", 2, "2", True, None),
+    # not evaluable: recorded, never failed
+    ("docB:t3_kuan_rollup:20101", "docB", "t3_kuan_rollup", "t3_expenditure", "20101",
+     None, None, None, None, "7", False, "款 row missing on a continuation page"),
+]
+
+EXPECTED_STATUS = {
+    "docA:t1_income_total": "passed",
+    "docA:t1_balance": "passed",
+    "docA:t3_grand_total": "passed",
+    "docA:t3_row_total:2010101": "passed",
+    "docB:t3_class_rollup:201": "failed",
+    "docB:t1_expenditure_total": "passed",
+    "docB:t3_kuan_rollup:20101": "not_evaluated",
+}
+
+RESULT_COLUMNS = [
+    "run_id", "validated_at", "instance_id", "document_id", "identity_id", "description_zh",
+    "description_en", "severity", "table_key", "subject", "status", "success", "lhs", "rhs",
+    "diff", "tolerance", "pages", "not_evaluated_reason",
+]
+
+
+def make_residuals_db(path: Path, rows=RESIDUALS) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+        con.execute(
+            """
+            CREATE OR REPLACE TABLE intermediate.int_identity_residuals (
+                instance_id VARCHAR, document_id VARCHAR, identity_id VARCHAR,
+                table_key VARCHAR, subject VARCHAR,
+                lhs DECIMAL(18,2), rhs DECIMAL(18,2), diff DECIMAL(18,2),
+                term_count INTEGER, pages VARCHAR, evaluable BOOLEAN,
+                not_evaluated_reason VARCHAR)
+            """
+        )
+        con.executemany(
+            """
+            INSERT INTO intermediate.int_identity_residuals VALUES
+            (?, ?, ?, ?, ?, CAST(? AS DECIMAL(18,2)), CAST(? AS DECIMAL(18,2)),
+             CAST(? AS DECIMAL(18,2)), ?, ?, ?, ?)
+            """,
+            rows,
+        )
+    finally:
+        con.close()
+
+
+def fetch(db: Path, sql: str, params=()):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------------------------
+# catalogue
+
+
+def test_catalogue_loads_with_the_nine_identities():
+    catalogue = load_catalogue()
+    assert set(catalogue.ids) == EXPECTED_IDS
+    assert len(catalogue.ids) == len(EXPECTED_IDS)
+    for identity in catalogue:
+        assert identity.description_zh and identity.description_en
+        assert identity.severity in ("error", "warning")
+        assert identity.tolerance_per_term == Decimal("0.01")
+        assert isinstance(identity.tolerance_per_term, Decimal)
+        assert identity.source_model == "intermediate.int_identity_residuals"
+    assert catalogue.source_models == ("intermediate.int_identity_residuals",)
+
+
+def _doc(**overrides):
+    entry = {
+        "id": "x_identity",
+        "description_zh": "某",
+        "description_en": "some",
+        "severity": "error",
+        "source_model": "intermediate.int_identity_residuals",
+    }
+    entry.update(overrides)
+    return {"version": 1, "identities": [entry]}
+
+
+def test_catalogue_defaults_tolerance_and_accepts_new_entries():
+    catalogue = parse_catalogue(_doc())
+    assert catalogue["x_identity"].tolerance_per_term == Decimal("0.01")
+    assert parse_catalogue(_doc(tolerance_per_term=0.005))["x_identity"].tolerance_per_term == Decimal("0.005")
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        (_doc(severity="fatal"), "severity"),
+        (_doc(tolerence_per_term=0.02), "unknown fields"),
+        (_doc(tolerance_per_term=-1), ">= 0"),
+        (_doc(tolerance_per_term="0.00001"), "decimal places"),
+        (_doc(tolerance_per_term=True), "number"),
+        (_doc(source_model="int_identity_residuals"), "schema.model"),
+        (_doc(id="Bad Id"), "id must match"),
+        ({"identities": []}, "non-empty"),
+    ],
+)
+def test_catalogue_rejects_malformed_entries(document, message):
+    with pytest.raises(CatalogueError, match=message):
+        parse_catalogue(document)
+
+
+def test_catalogue_rejects_duplicates_and_missing_fields():
+    dup = _doc()
+    dup["identities"].append(dict(dup["identities"][0]))
+    with pytest.raises(CatalogueError, match="duplicate"):
+        parse_catalogue(dup)
+    missing = _doc()
+    del missing["identities"][0]["description_en"]
+    with pytest.raises(CatalogueError, match="missing required fields"):
+        parse_catalogue(missing)
+
+
+def test_catalogue_file_lists_each_id_once():
+    raw = yaml.safe_load(DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8"))
+    ids = [entry["id"] for entry in raw["identities"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_importing_runner_does_not_import_great_expectations():
+    code = (
+        "import sys, expectations.runner, expectations.suites; "
+        "sys.exit(1 if 'great_expectations' in sys.modules else 0)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+# ------------------------------------------------------------------------------------------
+# run_validations
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    from expectations.runner import run_validations
+
+    base = tmp_path_factory.mktemp("expectations")
+    db = base / "warehouse.duckdb"
+    make_residuals_db(db)
+    docs, gx_root = base / "data_docs", base / "gx"
+
+    first = run_validations(db, docs, gx_root, "run-1", validated_at=datetime(2025, 1, 2, 3, 4, 5))
+    rows_run1_first = fetch(db, "SELECT * FROM quality.expectation_results WHERE run_id = 'run-1'")
+    second = run_validations(db, docs, gx_root, "run-2", validated_at=datetime(2025, 1, 3, 3, 4, 5))
+    rows_run1_after_run2 = fetch(
+        db, "SELECT * FROM quality.expectation_results WHERE run_id = 'run-1'"
+    )
+    rerun = run_validations(db, docs, gx_root, "run-1", validated_at=datetime(2025, 1, 2, 3, 4, 5))
+    return {
+        "db": db,
+        "docs": docs,
+        "gx_root": gx_root,
+        "first": first,
+        "second": second,
+        "rerun": rerun,
+        "rows_run1_first": rows_run1_first,
+        "rows_run1_after_run2": rows_run1_after_run2,
+    }
+
+
+def test_statuses_per_instance(workspace):
+    rows = fetch(
+        workspace["db"],
+        "SELECT instance_id, status, success, not_evaluated_reason "
+        "FROM quality.expectation_results WHERE run_id = 'run-1'",
+    )
+    assert {r[0]: r[1] for r in rows} == EXPECTED_STATUS
+    by_id = {r[0]: r for r in rows}
+    assert by_id["docB:t3_class_rollup:201"][2] is False
+    assert by_id["docA:t3_row_total:2010101"][2] is True
+    not_evaluated = by_id["docB:t3_kuan_rollup:20101"]
+    assert not_evaluated[2] is None
+    assert not_evaluated[3] == "款 row missing on a continuation page"
+    assert all(r[3] is None for r in rows if r[1] != "not_evaluated")
+
+
+def test_results_table_rows_and_exact_amounts(workspace):
+    db = workspace["db"]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        columns = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'quality' AND table_name = 'expectation_results' "
+            "ORDER BY ordinal_position"
+        ).fetchall()
+        within = con.execute(
+            "SELECT lhs, rhs, diff, tolerance, pages, severity, description_zh, validated_at "
+            "FROM quality.expectation_results "
+            "WHERE run_id = 'run-1' AND instance_id = 'docA:t3_row_total:2010101'"
+        ).fetchone()
+        failing = con.execute(
+            "SELECT diff, tolerance, severity FROM quality.expectation_results "
+            "WHERE run_id = 'run-1' AND instance_id = 'docB:t3_class_rollup:201'"
+        ).fetchone()
+        order = con.execute(
+            "SELECT document_id, identity_id, instance_id FROM quality.expectation_results "
+            "WHERE run_id = 'run-1'"
+        ).fetchall()
+        summary = con.execute(
+            "SELECT document_id, instances, passed, failed, not_evaluated "
+            "FROM quality.expectation_summary WHERE run_id = 'run-1' ORDER BY document_id"
+        ).fetchall()
+    finally:
+        con.close()
+
+    assert [c[0] for c in columns] == RESULT_COLUMNS
+    types = dict(columns)
+    assert types["validated_at"] == "TIMESTAMP"
+    assert types["success"] == "BOOLEAN"
+    for money in ("lhs", "rhs", "diff", "tolerance"):
+        assert types[money] == "DECIMAL(18,2)"
+
+    assert within[:5] == (Decimal("100.01"), Decimal("100.00"), Decimal("0.01"), Decimal("0.03"), "5")
+    assert within[5] == "error"
+    assert within[6].startswith("支出决算表")
+    assert within[7] == datetime(2025, 1, 2, 3, 4, 5)
+    assert failing == (Decimal("0.05"), Decimal("0.02"), "warning")
+    assert order == sorted(order)  # deterministic order: document, identity, instance
+    assert summary == [("docA", 4, 4, 0, 0), ("docB", 3, 1, 1, 1)]
+
+
+def test_summary_object(workspace):
+    summary = workspace["first"]
+    assert (summary.instances, summary.passed, summary.failed, summary.not_evaluated) == (7, 5, 1, 1)
+    assert summary.gx_success is False
+    assert summary.unknown_identities == ()
+    assert len(summary.failures) == 1
+    failure = summary.failures[0]
+    assert (failure.document_id, failure.identity_id, failure.subject, failure.diff, failure.pages) == (
+        "docB", "t3_class_rollup", "201", Decimal("0.05"), "7,8"
+    )
+    assert summary.data_docs_index == workspace["docs"].resolve() / "index.html"
+    assert summary.offline_issues == ()
+
+
+def test_second_run_id_adds_rows_without_touching_the_first(workspace):
+    db = workspace["db"]
+    counts = dict(fetch(db, "SELECT run_id, count(*) FROM quality.expectation_results GROUP BY 1"))
+    assert counts == {"run-1": len(RESIDUALS), "run-2": len(RESIDUALS)}
+    assert workspace["rows_run1_after_run2"] == workspace["rows_run1_first"]
+    run2 = fetch(db, "SELECT instance_id, status FROM quality.expectation_results WHERE run_id = 'run-2'")
+    assert dict(run2) == EXPECTED_STATUS
+
+
+def test_rerunning_a_run_id_is_idempotent(workspace):
+    db = workspace["db"]
+    rows = fetch(db, "SELECT * FROM quality.expectation_results WHERE run_id = 'run-1'")
+    assert rows == workspace["rows_run1_first"]
+    assert len(rows) == len(RESIDUALS)
+    rerun = workspace["rerun"]
+    first = workspace["first"]
+    assert (rerun.instances, rerun.passed, rerun.failed, rerun.not_evaluated) == (
+        first.instances, first.passed, first.failed, first.not_evaluated
+    )
+    # one Data Docs page per run id, even after the rerun
+    pages = sorted(p.relative_to(workspace["docs"]).parts[2] for p in (workspace["docs"] / "validations").rglob("*.html"))
+    assert pages == ["run-1", "run-2"]
+
+
+def test_gx_decided_and_reported_failing_instance_ids(workspace):
+    # GX's stored validation result names the failing instance through unexpected_index_list.
+    import json
+
+    stored = list((workspace["gx_root"] / "uncommitted" / "validations").rglob("*.json"))
+    run1 = [p for p in stored if "run-1" in p.parts]
+    assert len(run1) == 1
+    result = json.loads(run1[0].read_text(encoding="utf-8"))
+    unexpected = [
+        item["instance_id"]
+        for r in result["results"]
+        for item in (r["result"].get("unexpected_index_list") or [])
+    ]
+    assert unexpected == ["docB:t3_class_rollup:201"]
+
+
+_EXTERNAL_TAG_RE = re.compile(
+    r"""<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE
+)
+
+
+def test_data_docs_exist_and_are_offline(workspace):
+    docs = workspace["docs"]
+    index = docs / "index.html"
+    assert index.is_file()
+    html_files = list(docs.rglob("*.html"))
+    assert len(html_files) >= 3  # index, suite page, validation pages
+    for html in html_files:
+        text = html.read_text(encoding="utf-8")
+        assert "https://cdn" not in text, html
+        assert "//cdn" not in text, html
+        assert not _EXTERNAL_TAG_RE.search(text), html
+        assert "datadocs-offline.js" in text and "datadocs-offline.css" in text
+        # the local assets the page links resolve on disk
+        for ref in re.findall(r'(?:src|href)="([^"#:]+\.(?:js|css|png|ico))"', text):
+            assert (html.parent / ref).resolve().is_file(), (html, ref)
+    assert find_external_references(docs) == []
+    validation_page = next((docs / "validations").rglob("*.html")).read_text(encoding="utf-8")
+    assert "docB:t3_class_rollup:201" in validation_page  # failing instance listed in the page
+
+
+def test_not_in_catalogue_and_broken_rows_are_handled(tmp_path):
+    from expectations.runner import run_validations
+
+    rows = [
+        # identity without a catalogue entry: not evaluated, listed as unknown
+        ("d:new", "d", "t9_future_identity", "t9_state_capital", "x",
+         "1.00", "1.00", "0.00", 2, "9", True, None),
+        # evaluable but diff inconsistent with lhs - rhs: GX's not-null check fails it
+        ("d:broken", "d", "t1_balance", "t1_summary", "总计",
+         "10.00", "9.00", "0.00", 2, "3", True, None),
+        # evaluable with a missing side: fails, not skipped
+        ("d:missing", "d", "t1_income_total", "t1_summary", "本年收入合计",
+         None, "9.00", None, 2, "3", True, None),
+    ]
+    db = tmp_path / "w.duckdb"
+    make_residuals_db(db, rows)
+    summary = run_validations(db, tmp_path / "docs", tmp_path / "gx", "r")
+    statuses = dict(fetch(db, "SELECT instance_id, status FROM quality.expectation_results"))
+    assert statuses == {"d:new": "not_evaluated", "d:broken": "failed", "d:missing": "failed"}
+    assert summary.unknown_identities == ("t9_future_identity",)
+    reason = fetch(db, "SELECT not_evaluated_reason FROM quality.expectation_results WHERE instance_id = 'd:new'")
+    assert "not in expectations/catalogue.yml" in reason[0][0]
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    from expectations.runner import ValidationInputError, run_validations
+
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()
+    with pytest.raises(ValidationInputError, match="not found"):
+        run_validations(db, tmp_path / "docs", tmp_path / "gx", "r")

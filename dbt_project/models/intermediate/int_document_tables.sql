@@ -4,6 +4,7 @@
 --   parsed_no_cells  table located with status 'parsed' but no cell reached raw.table_cells
 --   empty            table present without data (the note says why, e.g. 本表无数据)
 --   unreadable       table located but the parser could not read it (a parser problem)
+--   not_parsed       table located; the parser for this table family is not written yet
 --   missing          table not found in the document
 with documents as (
 
@@ -46,6 +47,8 @@ select
         when report_tables.report_table_key is null then 'missing'
         when report_tables.status = 'unreadable' then 'unreadable'
         when report_tables.status = 'empty' then 'empty'
+        when report_tables.status = 'not_parsed' then 'not_parsed'
+        when report_tables.status <> 'parsed' then 'unreadable'
         when coalesce(cell_counts.cell_count, 0) = 0 then 'parsed_no_cells'
         else 'parsed'
     end                                                            as availability,

@@ -4,7 +4,7 @@
 --   t8_government_fund -> government_fund, t9_state_capital -> state_capital.
 -- Amounts in 万元 (stg_table_cells.amount_wan, exact DECIMAL); blank cells stay null.
 -- The 合计 row (line_key 'total') is not a function code: see int_expenditure_table_totals.
--- Only loaded documents; cells of tables marked unreadable are ignored.
+-- Only loaded documents, and only cells of tables with status 'parsed' (not empty/unreadable/not_parsed).
 with documents as (
 
     select document_id from {{ ref('stg_documents') }}
@@ -36,11 +36,11 @@ cells as (
         on fund_scopes.table_key = cells.table_key
     inner join documents
         on documents.document_id = cells.document_id
-    left join report_tables
+    inner join report_tables
         on report_tables.report_table_key = cells.report_table_key
     where cells.code is not null
       and coalesce(cells.line_key, '') <> 'total'
-      and coalesce(report_tables.status, 'parsed') <> 'unreadable'
+      and report_tables.status = 'parsed'
 
 ),
 

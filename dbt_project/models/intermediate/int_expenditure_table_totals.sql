@@ -32,10 +32,10 @@ cells as (
         on fund_scopes.table_key = cells.table_key
     inner join documents
         on documents.document_id = cells.document_id
-    left join report_tables
+    inner join report_tables
         on report_tables.report_table_key = cells.report_table_key
     where cells.line_key = 'total'
-      and coalesce(report_tables.status, 'parsed') <> 'unreadable'
+      and report_tables.status = 'parsed'
 
 ),
 

@@ -10,7 +10,7 @@
 --   pages       distinct pages of the cells involved, sorted, comma-joined
 --
 -- A parser problem must never look like a document defect: when the table an identity needs is
--- missing, empty or unreadable, the identity gets ONE row with evaluable = false, null
+-- missing, empty, unreadable or not parsed, the identity gets ONE row with evaluable = false, null
 -- lhs/rhs/diff and the reason; so does an instance whose lines cannot be evaluated (a required
 -- line not found, a line or code found on more than one row, a parent row missing).
 
@@ -336,6 +336,9 @@ table_not_evaluable as (
                 then 'table ' || table_key || ' not found in the document'
             when 'unreadable'
                 then 'table ' || table_key || ' is unreadable (parser could not read it)'
+                     || coalesce(': ' || note, '')
+            when 'not_parsed'
+                then 'table ' || table_key || ' located but not parsed (parser for this table not written yet)'
             when 'empty'
                 then 'table ' || table_key || ' is present but empty' || coalesce(': ' || note, '')
             when 'parsed_no_cells'

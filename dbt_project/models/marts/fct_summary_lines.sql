@@ -38,6 +38,6 @@ select
 from cells
 inner join documents
     on documents.document_id = cells.document_id
-left join report_tables
+inner join report_tables
     on report_tables.report_table_key = cells.report_table_key
-where coalesce(report_tables.status, 'parsed') <> 'unreadable'
+where report_tables.status = 'parsed'

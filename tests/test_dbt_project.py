@@ -116,6 +116,25 @@ def test_manifest_written(real_build):
     assert {"int_identity_residuals", "fct_expenditure_by_function"} <= names
 
 
+def test_every_model_and_column_is_described(real_build, wh):
+    _, _, _, work = real_build
+    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    problems = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        built = [r[0] for r in wh.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [node["schema"], node["name"]],
+        ).fetchall()]
+        documented = {k for k, v in node["columns"].items() if v.get("description")}
+        if not node.get("description"):
+            problems.append((node["name"], "model not described"))
+        problems += [(node["name"], col) for col in built if col not in documented]
+        problems += [(node["name"], f"documented but not built: {col}") for col in set(node["columns"]) - set(built)]
+    assert problems == []
+
+
 def test_schemas_and_materializations(wh):
     kinds = dict(
         ((schema + "." + name), kind)

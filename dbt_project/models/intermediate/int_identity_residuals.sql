@@ -115,8 +115,8 @@ t1_spec_lines as (
         specs.line_key,
         specs.is_required,
         count(t1_cells.line_key)                                   as n_cells,
-        count(distinct coalesce(t1_cells.code, ''))
-            filter (where t1_cells.line_key is not null)           as n_codes
+        count(t1_cells.code)                                       as n_coded,
+        count(distinct t1_cells.code)                              as n_codes
     from evaluable_tables
     cross join t1_term_specs as specs
     left join t1_cells
@@ -140,7 +140,7 @@ t1_problems as (
                     then 'line ' || side || '.' || line_key || ' not found in t1_summary'
                 when line_key <> 'function_class' and n_cells > 1
                     then 'line ' || side || '.' || line_key || ' found on ' || n_cells || ' rows'
-                when line_key = 'function_class' and n_cells > n_codes
+                when line_key = 'function_class' and n_coded > n_codes
                     then 'a function_class code is found on more than one row'
             end,
             '; '

@@ -58,6 +58,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         failed = [e for e in result.all_events if e.is_step_failure]
         for event in failed:
             err = event.step_failure_data.error
+            while err is not None and err.cause is not None:  # the user code's own error
+                err = err.cause
             message = err.message.strip().splitlines()[0] if err else "unknown error"
             print(f"error: step {event.step_key} failed: {message}", file=sys.stderr)
         print(f"error: the run failed after {seconds:.1f} s; the last published warehouse "

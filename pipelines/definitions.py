@@ -1,6 +1,9 @@
 """The one Dagster `Definitions` of the project (`dagster dev -w workspace.yaml`)."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
@@ -13,6 +16,10 @@ from pipelines.schedules import landing_folder_sensor, nightly_job, nightly_sche
 from pipelines.settings import PipelineSettings
 
 
+# The dbt of this interpreter's environment, whether or not the venv is on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
 def build_definitions(settings: PipelineSettings | None = None) -> Definitions:
     return Definitions(
         assets=[archived_documents, parsed_documents, raw_staging, warehouse_models, expectation_results, published_warehouse],
@@ -21,7 +28,7 @@ def build_definitions(settings: PipelineSettings | None = None) -> Definitions:
         sensors=[landing_folder_sensor],
         resources={
             "settings": settings or PipelineSettings(),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         },
     )
 

@@ -1,5 +1,4 @@
 """The nightly job, its schedule (Asia/Shanghai) and the landing-folder sensor."""
-from __future__ import annotations
 
 import hashlib
 import os

@@ -1,5 +1,4 @@
 """Ingest assets: landing folder -> archive -> parse cache -> staging tables (schema raw)."""
-from __future__ import annotations
 
 import duckdb
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, asset, multi_asset

@@ -4,7 +4,6 @@ Analysts open the published file; the run never holds it open. A reader that has
 open keeps reading the old version (POSIX rename keeps its inode alive) and sees the new data on
 reconnect. A failed run never reaches this asset, so the last good publication stays in place.
 """
-from __future__ import annotations
 
 import os
 import shutil

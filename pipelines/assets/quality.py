@@ -3,7 +3,6 @@
 Failing identities are data problems: they are recorded and shown (check severity WARN), and
 never fail the run.
 """
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult,
@@ -46,7 +45,7 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
             "data_docs": str(summary.data_docs_index),
         }
     )
-    failed_docs = sorted({f.document_id for f in summary.failed_list})
+    failed_docs = sorted({f.document_id for f in summary.failures})
     yield AssetCheckResult(
         check_name="accounting_identities_hold",
         passed=summary.failed == 0,

@@ -1,5 +1,4 @@
 """dbt models (staging views, intermediate, marts) as Dagster assets; dbt tests become checks."""
-from __future__ import annotations
 
 import os
 

@@ -18,6 +18,11 @@ Steps (one DuckDB connection, read-write; the pipeline guarantees it is the only
    Python floats; (re)create the view ``quality.expectation_summary``.
 4. Post-process Data Docs so that they load nothing from the internet (``offline_docs``).
 
+Amounts are as printed: the residual model may carry ``source_unit`` (万元 or 元; absent or
+NULL = 万元). The catalogue's tolerance is in 万元 and is converted to the printed unit, so
+lhs, rhs, diff and tolerance of a result row share one unit (results column ``unit``). A row
+in any other unit is ``not_evaluated``.
+
 Rows with ``evaluable = false`` are not validated: status ``not_evaluated`` with their reason
 (never ``failed``). Rows whose identity is not in the catalogue are also ``not_evaluated``
 (reason says so) and listed in ``ValidationSummary.unknown_identities``.
@@ -73,6 +78,10 @@ RESIDUAL_COLUMNS: tuple[str, ...] = (
     "not_evaluated_reason",
 )
 _MONEY_COLUMNS = ("lhs", "rhs", "diff")
+#: Optional column: the unit the amounts are printed in (万元 or 元). Absent or NULL = 万元.
+UNIT_COLUMN = "source_unit"
+#: Factor from 万元 (the catalogue's tolerance unit) to a printed unit.
+UNIT_FACTORS: dict[str, int] = {"万元": 1, "元": 10000}
 
 #: ``quality.expectation_results``: (column, DuckDB type), in table order.
 RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -94,6 +103,7 @@ RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tolerance", "DECIMAL(18,2)"),
     ("pages", "VARCHAR"),
     ("not_evaluated_reason", "VARCHAR"),
+    ("unit", "VARCHAR"),  # unit of lhs/rhs/diff/tolerance as printed (source_unit); NULL = 万元
 )
 
 STATUS_PASSED = "passed"
@@ -274,7 +284,8 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
     selects = []
     for model in catalogue.source_models:
         schema, relation = model.split(".", 1)
-        _check_model(con, schema, relation)
+        has_unit = _check_model(con, schema, relation)
+        unit_expr = f"CAST(r.{UNIT_COLUMN} AS VARCHAR)" if has_unit else "CAST(NULL AS VARCHAR)"
         source = f"{_quote(schema)}.{_quote(relation)}"
         model_literal = model.replace("'", "''")
         selects.append(
@@ -286,6 +297,7 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
                 CAST(r.diff AS DECIMAL(18,2)) AS diff,
                 CAST(r.term_count AS INTEGER) AS term_count,
                 r.pages, r.evaluable, r.not_evaluated_reason,
+                {unit_expr} AS unit,
                 c.description_zh, c.description_en, c.severity,
                 c.tolerance_per_term
             FROM {source} AS r
@@ -294,7 +306,12 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
             """
         )
     union = "\nUNION ALL\n".join(selects)
-    # route: validate | not_evaluable | not_in_catalogue.
+    unit_factor = "CASE WHEN u.unit IS NULL THEN 1 " + " ".join(
+        f"WHEN u.unit = '{unit}' THEN {factor}" for unit, factor in UNIT_FACTORS.items()
+    ) + " END"
+    # route: validate | not_evaluable | not_in_catalogue | unknown_unit.
+    # The catalogue's tolerance is in 万元; amounts are as printed (source_unit), so the
+    # tolerance is converted to the printed unit (元: x 10000) and recorded in that unit.
     # abs_diff_cents is NULL when the residual is not computable (a missing side, no term
     # count, or diff <> lhs - rhs): GX's not-null expectation then fails the instance.
     # tolerance_cents = floor(tolerance_per_term * term_count * 100): exact DECIMAL arithmetic,
@@ -302,18 +319,21 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _fw_residuals AS
-        WITH u AS ({union})
+        WITH u AS ({union}),
+        f AS (SELECT u.*, {unit_factor} AS unit_factor FROM u)
         SELECT
             u.*,
             CASE
                 WHEN u.severity IS NULL THEN 'not_in_catalogue'
                 WHEN u.evaluable IS NOT TRUE THEN 'not_evaluable'
+                WHEN u.unit_factor IS NULL THEN 'unknown_unit'
                 ELSE 'validate'
             END AS route,
             CASE
                 WHEN u.term_count IS NULL OR u.term_count < 0 OR u.tolerance_per_term IS NULL
+                     OR u.unit_factor IS NULL
                     THEN NULL
-                ELSE CAST(FLOOR(u.tolerance_per_term * u.term_count * 100) AS BIGINT)
+                ELSE CAST(FLOOR(u.tolerance_per_term * u.unit_factor * u.term_count * 100) AS BIGINT)
             END AS tolerance_cents,
             CASE
                 WHEN u.lhs IS NULL OR u.rhs IS NULL OR u.diff IS NULL OR u.term_count IS NULL
@@ -321,7 +341,7 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
                     THEN NULL
                 ELSE CAST(abs(u.diff) * 100 AS BIGINT)
             END AS abs_diff_cents
-        FROM u
+        FROM f AS u
         """
     )
 
@@ -338,7 +358,8 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
         )
 
 
-def _check_model(con: "duckdb.DuckDBPyConnection", schema: str, relation: str) -> None:
+def _check_model(con: "duckdb.DuckDBPyConnection", schema: str, relation: str) -> bool:
+    """Check the contract of a residual model; return whether it has a ``source_unit`` column."""
     columns = dict(
         con.execute(
             """
@@ -366,6 +387,7 @@ def _check_model(con: "duckdb.DuckDBPyConnection", schema: str, relation: str) -
                 f"{schema}.{relation}.{column} is {data_type}; the contract is DECIMAL(18,2) "
                 "(exact money, never floating point)"
             )
+    return UNIT_COLUMN in columns
 
 
 def _gx_frame(
@@ -475,7 +497,10 @@ def _write_results(
                     WHEN 'not_evaluable' THEN
                         coalesce(nullif(trim(r.not_evaluated_reason), ''),
                                  'not evaluable (no reason given)')
-                END AS not_evaluated_reason
+                    WHEN 'unknown_unit' THEN
+                        'amount unit ' || r.unit || ' unknown: the tolerance (万元) cannot be converted'
+                END AS not_evaluated_reason,
+                r.unit
             FROM _fw_residuals AS r
             LEFT JOIN _fw_outcome AS o USING (instance_id)
             ORDER BY r.document_id NULLS LAST, r.identity_id, r.instance_id

@@ -63,7 +63,7 @@ def _description(identity: Identity, check: str) -> str:
         what = "residual computable (lhs, rhs, diff, term_count present; diff = lhs - rhs)"
     else:
         what = (
-            f"|diff| <= {identity.tolerance_per_term} 万元 x term_count "
+            f"|diff| ≤ {identity.tolerance_per_term} 万元 × term_count "
             f"({identity.severity})"
         )
     return f"[{identity.id}] {identity.description_zh} — {identity.description_en}: {what}"

@@ -73,7 +73,7 @@ EXPECTED_STATUS = {
 RESULT_COLUMNS = [
     "run_id", "validated_at", "instance_id", "document_id", "identity_id", "description_zh",
     "description_en", "severity", "table_key", "subject", "status", "success", "lhs", "rhs",
-    "diff", "tolerance", "pages", "not_evaluated_reason",
+    "diff", "tolerance", "pages", "not_evaluated_reason", "unit",
 ]
 
 
@@ -383,6 +383,41 @@ def test_not_in_catalogue_and_broken_rows_are_handled(tmp_path):
     assert summary.unknown_identities == ("t9_future_identity",)
     reason = fetch(db, "SELECT not_evaluated_reason FROM quality.expectation_results WHERE instance_id = 'd:new'")
     assert "not in expectations/catalogue.yml" in reason[0][0]
+
+
+def test_tolerance_follows_the_printed_unit(tmp_path):
+    from expectations.runner import run_validations
+
+    db = tmp_path / "units.duckdb"
+    make_residuals_db(db, [
+        # 万元: 0.05 > 0.01 * 2 -> fails
+        ("wan", "d", "t3_row_total", "t3_expenditure", "2010101",
+         "10.05", "10.00", "0.05", 2, "5", True, None),
+        # 元: tolerance 0.01 万元 = 100.00 元 per term -> 200.00 元; 150.00 passes, 200.01 fails
+        ("yuan_ok", "d", "t3_row_total", "t3_expenditure", "2010102",
+         "1150.00", "1000.00", "150.00", 2, "5", True, None),
+        ("yuan_bad", "d", "t3_row_total", "t3_expenditure", "2010103",
+         "1200.01", "1000.00", "200.01", 2, "5", True, None),
+        ("usd", "d", "t3_row_total", "t3_expenditure", "2010104",
+         "1.00", "1.00", "0.00", 2, "5", True, None),
+    ])
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE intermediate.int_identity_residuals ADD COLUMN source_unit VARCHAR")
+    con.execute(
+        "UPDATE intermediate.int_identity_residuals SET source_unit = CASE instance_id "
+        "WHEN 'wan' THEN '万元' WHEN 'usd' THEN 'USD' ELSE '元' END"
+    )
+    con.close()
+    run_validations(db, tmp_path / "docs", tmp_path / "gx", "r")
+    rows = {
+        r[0]: r[1:]
+        for r in fetch(db, "SELECT instance_id, status, tolerance, unit, not_evaluated_reason "
+                           "FROM quality.expectation_results")
+    }
+    assert rows["wan"] == ("failed", Decimal("0.02"), "万元", None)
+    assert rows["yuan_ok"] == ("passed", Decimal("200.00"), "元", None)
+    assert rows["yuan_bad"] == ("failed", Decimal("200.00"), "元", None)
+    assert rows["usd"][0] == "not_evaluated" and "unit USD" in rows["usd"][3]
 
 
 def test_missing_model_is_a_clear_error(tmp_path):

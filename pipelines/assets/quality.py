@@ -31,7 +31,7 @@ RESIDUALS = get_asset_key_for_model([warehouse_models], "int_identity_residuals"
 def expectation_results(context: AssetExecutionContext, settings: PipelineSettings):
     from expectations.runner import run_validations
 
-    summary = run_validations(settings.working_db, settings.data_docs_dir, settings.gx_dir, context.run_id)
+    summary = run_validations(settings.working_db, settings.data_docs_dir, settings.gx_dir, context.run.run_id)
     context.log.info(
         f"expectations: {summary.instances} identity instances, {summary.passed} passed, "
         f"{summary.failed} failed, {summary.not_evaluated} not evaluated; Data Docs: {summary.data_docs_index}"

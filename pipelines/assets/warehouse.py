@@ -1,9 +1,9 @@
 """dbt models (staging views, intermediate, marts) as Dagster assets; dbt tests become checks."""
-
+import contextlib
 import os
 
 from dagster import AssetExecutionContext
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from pipelines.assets.ingest import DUCKDB_POOL
 from pipelines.dbt import dbt_project, ensure_manifest
@@ -12,8 +12,23 @@ from pipelines.settings import PipelineSettings
 ensure_manifest()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=DUCKDB_POOL)
+# dbt tests on the raw.* sources become asset checks of the staging assets.
+TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=DUCKDB_POOL, dagster_dbt_translator=TRANSLATOR)
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
     os.environ["FW_WORKING_DB"] = str(settings.working_db)
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    yield from dbt.cli(["build"], context=context).stream()
+    log_path = settings.data / "logs" / f"dbt-{context.run.run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    context.log.info(f"dbt build on {settings.working_db}; dbt's own log: {log_path}")
+    # dagster-dbt echoes every dbt line to stdout; keep it in a log file, so the run's own
+    # output stays a readable progress report. Results still arrive as Dagster events.
+    with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        invocation = dbt.cli(["build"], context=context)
+        events = 0
+        for event in invocation.stream():
+            events += 1
+            yield event
+    context.log.info(f"dbt build finished: {events} models and tests materialized or evaluated")

@@ -7,12 +7,12 @@ a blank cell is null, `2,946.25` is "2946.25".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from demo import catalog
 from demo.layout import LANDSCAPE, PORTRAIT, Cell, Grid, HCell
-from demo.numbers import THREE_PUBLIC_KEYS, Accounts, Item, money, rollup
+from demo.numbers import T2_COLUMNS, THREE_PUBLIC_KEYS, Accounts, Item, money, rollup
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,6 @@ class TableOut:
     status: str = "parsed"
     empty_note: str | None = None
     pages: tuple[int, int] = (0, 0)
-    extra: dict = field(default_factory=dict)
 
 
 def fmt(fen: int, lay: Layout, zero: str = "") -> str:
@@ -144,10 +143,6 @@ def fit(widths: list[float], total: float, flex: int) -> list[float]:
     widths = list(widths)
     widths[flex] = total - (sum(widths) - widths[flex])
     return widths
-
-
-def meta(lay: Layout) -> dict:
-    return {"unit_text": "金额单位：万元" if lay.style == "hunan" else "单位：万元"}
 
 
 NOTES = {
@@ -253,7 +248,6 @@ T3_HEADERS = ["本年支出合计", "基本支出", "项目支出", "上缴上�
 
 
 def t2_income(acc: Accounts, lay: Layout) -> TableOut:
-    from demo.numbers import T2_COLUMNS
     cols = T2_COLUMNS[1:]
 
     def vals(it: Item) -> tuple[int, ...]:
@@ -335,7 +329,7 @@ def t4_appropriation(acc: Accounts, lay: Layout) -> TableOut:
         t = {"side": "expenditure", "line_key": key, "code": code, "name": label}
         if hunan:
             t["line_no"] = no
-        for k, v in zip(["total", "general_budget", "government_fund", "state_capital"], vals):
+        for k, v in zip(["total", "general_public_budget", "government_fund", "state_capital"], vals):
             cell, t[k] = amount(v, lay)
             cells.append(cell)
         rows.append(t)

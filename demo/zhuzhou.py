@@ -266,7 +266,7 @@ def _t4_rows(rows: list[list[str]]) -> list[dict]:
         if r[3]:
             key, code = _expenditure_line(r[3], _T4_EXP)
             t = {"side": "expenditure", "line_key": key, "code": code, "name": r[3], "line_no": int(r[4])}
-            for k, v in zip(["total", "general_budget", "government_fund", "state_capital"], r[5:9]):
+            for k, v in zip(["total", "general_public_budget", "government_fund", "state_capital"], r[5:9]):
                 t[k] = truth(v)
             out.append(t)
     return out

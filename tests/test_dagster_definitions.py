@@ -1,0 +1,61 @@
+"""The Dagster code location loads as `dagster dev -w workspace.yaml` would load it."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import AssetKey, DagsterInstance, build_sensor_context
+
+from pipelines.definitions import build_definitions, defs
+from pipelines.schedules import landing_folder_sensor
+from pipelines.settings import PipelineSettings
+from tests.conftest import CZJ, PROJECT_ROOT, require_corpus
+
+
+def test_workspace_loads_with_the_dagster_cli():
+    dagster = Path(sys.executable).parent / "dagster"
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_graph_schedule_and_pool():
+    job = defs.resolve_job_def("nightly_warehouse")
+    keys = set(defs.resolve_asset_graph().get_all_asset_keys())
+    for key in (["archived_documents"], ["parsed_documents"], ["raw", "table_cells"], ["expectation_results"],
+                ["published_warehouse"]):
+        assert AssetKey(key) in keys
+    assert any(k.path[-1] == "fct_expenditure_by_function" for k in keys)
+    schedule = defs.resolve_schedule_def("nightly_at_2am_shanghai")
+    assert schedule.execution_timezone == "Asia/Shanghai" and schedule.cron_schedule == "0 2 * * *"
+    assert schedule.job_name == job.name
+    # every step that writes DuckDB is in the one pool
+    pools = {node.name: node.definition.pool for node in job.graph.node_dict.values()}
+    assert pools["raw_staging"] == pools["warehouse_models"] == pools["expectation_results"] == "duckdb_writer"
+    assert pools["published_warehouse"] == "duckdb_writer"
+
+
+def test_sensor_requests_a_run_only_when_the_landing_folder_changes(tmp_path):
+    require_corpus()
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    settings = PipelineSettings(landing_dir=str(landing), warehouse_path=str(tmp_path / "w.duckdb"))
+    sensor_defs = build_definitions(settings)
+    sensor = sensor_defs.resolve_sensor_def("landing_folder_sensor")
+    with DagsterInstance.ephemeral() as instance:
+        ctx = build_sensor_context(instance=instance, resources={"settings": settings})
+        first = sensor.evaluate_tick(ctx)
+        assert first.run_requests, "an unseen folder state starts a run"
+        cursor = first.cursor
+        ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"settings": settings})
+        again = sensor.evaluate_tick(ctx)
+        assert not again.run_requests
+        shutil.copy(CZJ, landing / "new.pdf")
+        ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"settings": settings})
+        changed = sensor.evaluate_tick(ctx)
+        assert len(changed.run_requests) == 1
+    assert landing_folder_sensor.name == sensor.name

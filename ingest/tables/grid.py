@@ -79,7 +79,11 @@ def _match_column(header: str, spec: TableSpec) -> str | None:
 
 def build_column_map(header_rows: list[Row], spec: TableSpec, n_columns: int) -> ColumnMap:
     headers = _column_headers(header_rows, n_columns)
-    ignored = {j for j, h in enumerate(headers) if any(w in h for w in NUMBERING_HEADERS)}
+    # A numbering column is headed by 行次/栏次 alone; a 栏次 label under a name column (the
+    # row of column numbers) does not make that column a numbering column.
+    ignored = {j for j, h in enumerate(headers) if h in NUMBERING_HEADERS}
+    for word in NUMBERING_HEADERS:
+        headers = [h.replace(word, "") for h in headers]
     cmap = ColumnMap(n_columns=n_columns, amount_columns={}, ignored=ignored)
     if spec.layout == CODED:
         for j, header in enumerate(headers):

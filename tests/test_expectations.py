@@ -427,3 +427,29 @@ def test_missing_model_is_a_clear_error(tmp_path):
     duckdb.connect(str(db)).close()
     with pytest.raises(ValidationInputError, match="not found"):
         run_validations(db, tmp_path / "docs", tmp_path / "gx", "r")
+
+
+def test_data_docs_history_is_bounded_and_rebuilt_when_wiped(tmp_path):
+    import shutil
+
+    from expectations.runner import run_validations
+
+    db = tmp_path / "w.duckdb"
+    make_residuals_db(db, RESIDUALS[:2])
+    docs, gx_root = tmp_path / "docs", tmp_path / "gx"
+
+    def pages():
+        return sorted(p.relative_to(docs).parts[2] for p in (docs / "validations").rglob("*.html"))
+
+    for day, run in enumerate(["r1", "r2", "r3"], start=1):
+        run_validations(db, docs, gx_root, run, validated_at=datetime(2025, 1, day), keep_runs=2)
+    assert pages() == ["r2", "r3"]
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert "r1" not in re.findall(r"'run_name': '([^']*)'", index)
+    # the results table keeps every run
+    assert [r[0] for r in fetch(db, "SELECT DISTINCT run_id FROM quality.expectation_results ORDER BY 1")] == ["r1", "r2", "r3"]
+
+    shutil.rmtree(docs)  # e.g. the pipeline rebuilds data_docs/ every run
+    run_validations(db, docs, gx_root, "r4", validated_at=datetime(2025, 1, 4), keep_runs=2)
+    assert pages() == ["r3", "r4"]
+    assert find_external_references(docs) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -66,8 +67,13 @@ class Archive:
         folder = self.root / document_id[:2]
         return folder / f"{document_id}.pdf", folder / f"{document_id}.json"
 
-    def add(self, landed: LandedFile, now: datetime | None = None) -> ArchivedDocument:
-        """Archive one landed file (idempotent: known bytes only gain a file name)."""
+    def add(self, landed: LandedFile, now: datetime | None = None, source_url: str | None = None,
+            hints: dict | None = None) -> ArchivedDocument:
+        """Archive one landed file (idempotent: known bytes only gain a file name).
+
+        `source_url` and `hints` (department/region/year from a URL manifest) are recorded in
+        the sidecar; metadata read from the content always takes precedence over hints.
+        """
         document_id = sha256_of(landed.path)
         pdf_path, meta_path = self._paths(document_id)
         too_large = landed.size_bytes > MAX_FILE_BYTES
@@ -80,8 +86,16 @@ class Archive:
             seen = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S")
             record = {"document_id": document_id, "size_bytes": landed.size_bytes,
                       "first_seen_at": seen, "file_names": [], "too_large": too_large}
-        if landed.name not in record["file_names"]:
+        changed = landed.name not in record["file_names"]
+        if changed:
             record["file_names"].append(landed.name)
+        if source_url and source_url not in record.setdefault("source_urls", []):
+            record["source_urls"].append(source_url)
+            changed = True
+        if hints and not record.get("hints"):
+            record["hints"] = {k: v for k, v in hints.items() if v is not None}
+            changed = True
+        if changed:
             payload = json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")
             _atomic_write_bytes(meta_path, lambda fh: fh.write(payload))
         return self._to_document(record)
@@ -101,6 +115,12 @@ class Archive:
             file_names=tuple(record["file_names"]),
             too_large=bool(record.get("too_large")),
         )
+
+    def get(self, document_id: str) -> ArchivedDocument | None:
+        if not re.fullmatch(r"[0-9a-f]{64}", document_id):
+            return None  # also keeps partition keys from the UI out of path building
+        record = self._read_meta(self._paths(document_id)[1])
+        return None if record is None else self._to_document(record)
 
     def documents(self) -> list[ArchivedDocument]:
         """Every document ever archived, in document-id order."""

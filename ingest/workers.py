@@ -70,15 +70,17 @@ def parse_documents(
     parsed_root: Path,
     limits: ParseLimits = ParseLimits(),
     on_done: Callable[[ParsedDocument, bool], None] | None = None,
+    force: bool = False,
 ) -> list[ParsedDocument]:
     """Parse every document not already in the cache; returns all results (cached or new).
 
+    `force` re-parses even when a cached result exists (an operator's re-parse).
     `on_done(result, from_cache)` is called once per document, for progress reporting.
     """
     results: dict[str, ParsedDocument] = {}
     todo: list[ArchivedDocument] = []
     for doc in docs:
-        cached = read_cached(parsed_root, doc.document_id)
+        cached = None if force else read_cached(parsed_root, doc.document_id)
         if cached is not None:
             results[doc.document_id] = cached
             if on_done:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
-import time
 from pathlib import Path
 
 
@@ -18,8 +18,10 @@ class UsageError(Exception):
 
 
 def _check_run_args(args: argparse.Namespace) -> None:
-    landing = Path(args.landing)
-    if not landing.is_dir():
+    if not args.landing and not args.manifest:
+        raise UsageError("nothing to ingest: pass --landing DIR (a folder of PDFs) and/or --manifest FILE (a CSV of URLs)")
+    landing = Path(args.landing or ".")
+    if args.landing and not landing.is_dir():
         raise UsageError(f"landing folder '{landing}' does not exist or is not a folder: create it or pass --landing DIR")
     warehouse = Path(args.warehouse)
     if warehouse.is_dir():
@@ -32,41 +34,49 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError(f"cannot write to '{parent}': choose a --warehouse path in a writable folder")
     if args.workers < 1:
         raise UsageError("--workers must be 1 or more")
+    if args.manifest and not Path(args.manifest).is_file():
+        raise UsageError(f"manifest '{args.manifest}' does not exist: pass a CSV file with a 'url' column")
+    if args.reparse and args.reparse != "all" and not re.fullmatch(r"[0-9a-f]{64}", args.reparse):
+        raise UsageError(f"--reparse takes 'all' or a document id (64 hex characters), not '{args.reparse}'")
+
+
+def _settings(args: argparse.Namespace):
+    from pipelines.settings import PipelineSettings
+
+    return PipelineSettings(
+        landing_dir=str(Path(args.landing).resolve()) if getattr(args, "landing", None) else "",
+        warehouse_path=str(Path(args.warehouse).resolve()),
+        data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else "",
+        manifest_path=str(Path(args.manifest).resolve()) if getattr(args, "manifest", None) else "",
+        parse_workers=getattr(args, "workers", 2),
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     _check_run_args(args)
-    started = time.perf_counter()
     from dagster import DagsterInstance
 
-    from pipelines.definitions import build_definitions
-    from pipelines.settings import PipelineSettings
+    from pipelines.orchestration import run_night
     from pipelines.summary import format_summary, read_summary
 
-    settings = PipelineSettings(
-        landing_dir=str(Path(args.landing).resolve()),
-        warehouse_path=str(Path(args.warehouse).resolve()),
-        data_dir=str(Path(args.data_dir).resolve()) if args.data_dir else "",
-        parse_workers=args.workers,
-    )
-    job = build_definitions(settings).resolve_job_def("nightly_warehouse")
-    run_config = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    settings = _settings(args)
     with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
-    seconds = time.perf_counter() - started
-    if not result.success:
-        failed = [e for e in result.all_events if e.is_step_failure]
-        for event in failed:
-            err = event.step_failure_data.error
-            while err is not None and err.cause is not None:  # the user code's own error
-                err = err.cause
-            message = err.message.strip().splitlines()[0] if err else "unknown error"
-            print(f"error: step {event.step_key} failed: {message}", file=sys.stderr)
-        print(f"error: the run failed after {seconds:.1f} s; the last published warehouse "
+        outcome = run_night(settings, instance, reparse=args.reparse, log_level=args.log_level)
+    if not outcome.success:
+        for error in outcome.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(f"error: the run failed after {outcome.seconds:.1f} s; the last published warehouse "
               f"({settings.warehouse}) is unchanged", file=sys.stderr)
         return 1
     print(format_summary(read_summary(settings.warehouse), settings.warehouse, settings.data_docs_dir,
-                         settings.archive_dir, seconds))
+                         settings.archive_dir, outcome.seconds))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.status import format_status
+
+    print(format_status(_settings(args)))
     return 0
 
 
@@ -74,16 +84,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole nightly job once, in-process")
-    run.add_argument("--landing", required=True, help="folder scanned (recursively) for *.pdf")
+    run.add_argument("--landing", help="folder scanned (recursively) for *.pdf")
     run.add_argument("--warehouse", required=True, help="the published DuckDB file analysts open")
     run.add_argument("--data-dir", help="archive, parse cache, working file, Data Docs (default: <warehouse dir>/data)")
+    run.add_argument("--manifest", help="CSV of URLs to download (columns: url, department, region, year)")
+    run.add_argument("--reparse", metavar="all|DOCUMENT_ID", help="parse again: every document, or one (its SHA-256)")
     run.add_argument("--workers", type=int, default=2, help="parser worker processes (default 2)")
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(func=cmd_run)
+    status = sub.add_parser("status", help="documents by status, the last run's outcome, what is pending")
+    status.add_argument("--warehouse", required=True, help="the published DuckDB file")
+    status.add_argument("--data-dir", help="as given to run (default: <warehouse dir>/data)")
+    status.set_defaults(func=cmd_status)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r".*(beta|preview).*", category=Warning)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -7,12 +7,19 @@ from pathlib import Path
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
-from pipelines.assets.ingest import archived_documents, parsed_documents, raw_staging
+from pipelines.assets.ingest import archived_documents, parsed_document, raw_staging
 from pipelines.assets.publish import published_warehouse
 from pipelines.assets.quality import expectation_results
 from pipelines.assets.warehouse import warehouse_models
 from pipelines.dbt import dbt_project
-from pipelines.schedules import landing_folder_sensor, nightly_job, nightly_schedule
+from pipelines.schedules import (
+    ingest_job,
+    landing_folder_sensor,
+    nightly_schedule,
+    parse_job,
+    pending_work_sensor,
+    warehouse_job,
+)
 from pipelines.settings import PipelineSettings
 
 
@@ -22,10 +29,10 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 def build_definitions(settings: PipelineSettings | None = None) -> Definitions:
     return Definitions(
-        assets=[archived_documents, parsed_documents, raw_staging, warehouse_models, expectation_results, published_warehouse],
-        jobs=[nightly_job],
+        assets=[archived_documents, parsed_document, raw_staging, warehouse_models, expectation_results, published_warehouse],
+        jobs=[ingest_job, parse_job, warehouse_job],
         schedules=[nightly_schedule],
-        sensors=[landing_folder_sensor],
+        sensors=[landing_folder_sensor, pending_work_sensor],
         resources={
             "settings": settings or PipelineSettings(),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),

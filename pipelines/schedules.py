@@ -1,11 +1,17 @@
-"""The nightly job, its schedule (Asia/Shanghai) and the landing-folder sensor."""
+"""Jobs, the nightly schedule (Asia/Shanghai) and the sensors that carry a night's work along.
 
+Flow without anyone watching: the schedule (or the landing-folder sensor) runs `ingest_documents`,
+which archives new files and adds their partitions; `pending_work_sensor` then requests
+`parse_documents` for the partitions not parsed yet (in one run per contiguous range), and
+`build_warehouse` once everything is parsed and the published file is older than the parse cache.
+"""
 import hashlib
 import os
 
 from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
+    DefaultSensorStatus,
     RunRequest,
     ScheduleDefinition,
     SensorEvaluationContext,
@@ -13,22 +19,60 @@ from dagster import (
     define_asset_job,
     sensor,
 )
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from ingest.archive import Archive
+from ingest.workers import cache_path
+from pipelines.assets.ingest import archived_documents, parsed_document
+from pipelines.partitions import document_partitions
 from pipelines.settings import PipelineSettings
 
-nightly_job = define_asset_job(
-    "nightly_warehouse",
-    selection=AssetSelection.all(),
-    description="Ingest the landing folder, parse, stage, build the warehouse, validate, publish.",
+ingest_job = define_asset_job(
+    "ingest_documents", selection=[archived_documents],
+    description="Archive new files of the landing folder and the URL manifest; add their partitions.",
+)
+parse_job = define_asset_job(
+    "parse_documents", selection=[parsed_document], partitions_def=document_partitions,
+    description="Parse documents (one partition each; a range runs in one run).",
+)
+warehouse_job = define_asset_job(
+    "build_warehouse",
+    selection=AssetSelection.all() - AssetSelection.assets(archived_documents, parsed_document),
+    description="Stage, build the dbt models, validate the identities, publish the analysts' file.",
 )
 
 nightly_schedule = ScheduleDefinition(
     name="nightly_at_2am_shanghai",
-    job=nightly_job,
+    job=ingest_job,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Shanghai",
     default_status=DefaultScheduleStatus.STOPPED,
 )
+
+
+def partition_range_tags(start: str, end: str) -> dict[str, str]:
+    return {ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end}
+
+
+def contiguous_ranges(ordered_keys: list[str], wanted: set[str]) -> list[tuple[str, str]]:
+    """Group the wanted partition keys into runs of neighbours in the partition order."""
+    ranges, start, prev = [], None, None
+    for key in ordered_keys:
+        if key in wanted:
+            start = start or key
+            prev = key
+        elif start is not None:
+            ranges.append((start, prev))
+            start = None
+    if start is not None:
+        ranges.append((start, prev))
+    return ranges
+
+
+def pending_documents(settings: PipelineSettings) -> list[str]:
+    """Archived documents without a parse result for the current parser version."""
+    return [d.document_id for d in Archive(settings.archive_dir).documents()
+            if not cache_path(settings.parsed_dir, d.document_id).exists()]
 
 
 def landing_fingerprint(settings: PipelineSettings) -> str:
@@ -44,7 +88,8 @@ def landing_fingerprint(settings: PipelineSettings) -> str:
     return digest.hexdigest()
 
 
-@sensor(job=nightly_job, minimum_interval_seconds=300, description="Starts a run when PDFs are added to or changed in the landing folder.")
+@sensor(job=ingest_job, minimum_interval_seconds=300,
+        description="Starts an ingest run when PDFs are added to or changed in the landing folder.")
 def landing_folder_sensor(context: SensorEvaluationContext, settings: PipelineSettings):
     if not settings.landing.is_dir():
         return SkipReason(f"landing folder {settings.landing} does not exist")
@@ -53,3 +98,22 @@ def landing_folder_sensor(context: SensorEvaluationContext, settings: PipelineSe
         return SkipReason("landing folder unchanged")
     context.update_cursor(fingerprint)
     return RunRequest(run_key=fingerprint)
+
+
+@sensor(jobs=[parse_job, warehouse_job], minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
+        description="Parses archived documents that are not parsed yet, then rebuilds and publishes the warehouse.")
+def pending_work_sensor(context: SensorEvaluationContext, settings: PipelineSettings):
+    pending = pending_documents(settings)
+    if pending:
+        order = context.instance.get_dynamic_partitions(document_partitions.name)
+        digest = hashlib.sha256("\n".join(sorted(pending)).encode()).hexdigest()[:16]
+        return [
+            RunRequest(job_name=parse_job.name, run_key=f"parse-{digest}-{start}", tags=partition_range_tags(start, end))
+            for start, end in contiguous_ranges(order, set(pending))
+        ]
+    caches = list((settings.parsed_dir).rglob("*.json")) if settings.parsed_dir.exists() else []
+    newest = max((p.stat().st_mtime_ns for p in caches), default=0)
+    published = settings.warehouse.stat().st_mtime_ns if settings.warehouse.exists() else -1
+    if caches and newest > published:
+        return RunRequest(job_name=warehouse_job.name, run_key=f"warehouse-{newest}")
+    return SkipReason("nothing pending: every archived document is parsed and the warehouse is up to date")

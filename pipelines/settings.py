@@ -4,6 +4,7 @@ Environment variables (used by `dagster dev` and the schedule):
   FW_LANDING_DIR  landing folder scanned for PDFs          (default: demo_corpus)
   FW_WAREHOUSE    the published warehouse analysts open    (default: var/warehouse.duckdb)
   FW_DATA_DIR     archive, parse cache, working file, docs (default: <warehouse dir>/data)
+  FW_MANIFEST     optional CSV of URLs to download (columns: url, department, region, year)
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class PipelineSettings(ConfigurableResource):
     landing_dir: str = os.environ.get("FW_LANDING_DIR", str(PROJECT_ROOT / "demo_corpus"))
     warehouse_path: str = os.environ.get("FW_WAREHOUSE", str(PROJECT_ROOT / "var" / "warehouse.duckdb"))
     data_dir: str = os.environ.get("FW_DATA_DIR", "")
+    manifest_path: str = os.environ.get("FW_MANIFEST", "")
     parse_workers: int = 2
     parse_timeout_seconds: float = 180.0
 
@@ -33,6 +35,14 @@ class PipelineSettings(ConfigurableResource):
     @property
     def data(self) -> Path:
         return Path(self.data_dir).resolve() if self.data_dir else self.warehouse.parent / "data"
+
+    @property
+    def manifest(self) -> Path:
+        return Path(self.manifest_path).resolve()
+
+    @property
+    def downloads_dir(self) -> Path:
+        return self.data / "downloads"
 
     @property
     def archive_dir(self) -> Path:

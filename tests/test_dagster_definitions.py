@@ -24,15 +24,16 @@ def test_workspace_loads_with_the_dagster_cli():
 
 
 def test_graph_schedule_and_pool():
-    job = defs.resolve_job_def("nightly_warehouse")
+    job = defs.resolve_job_def("build_warehouse")
     keys = set(defs.resolve_asset_graph().get_all_asset_keys())
-    for key in (["archived_documents"], ["parsed_documents"], ["raw", "table_cells"], ["expectation_results"],
+    for key in (["archived_documents"], ["parsed_document"], ["raw", "table_cells"], ["expectation_results"],
                 ["published_warehouse"]):
         assert AssetKey(key) in keys
     assert any(k.path[-1] == "fct_expenditure_by_function" for k in keys)
     schedule = defs.resolve_schedule_def("nightly_at_2am_shanghai")
     assert schedule.execution_timezone == "Asia/Shanghai" and schedule.cron_schedule == "0 2 * * *"
-    assert schedule.job_name == job.name
+    assert schedule.job_name == "ingest_documents"
+    assert defs.resolve_job_def("parse_documents").partitions_def.name == "document"
     # every step that writes DuckDB is in the one pool
     pools = {node.name: node.definition.pool for node in job.graph.node_dict.values()}
     assert pools["raw_staging"] == pools["warehouse_models"] == pools["expectation_results"] == "duckdb_writer"

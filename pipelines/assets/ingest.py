@@ -1,84 +1,126 @@
-"""Ingest assets: landing folder -> archive -> parse cache -> staging tables (schema raw)."""
-
+"""Ingest assets: sources -> archive -> parse (one partition per document) -> staging tables."""
 import duckdb
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, asset, multi_asset
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    AssetObservation,
+    AssetSpec,
+    BackfillPolicy,
+    MaterializeResult,
+    asset,
+    multi_asset,
+)
 
 from ingest.archive import Archive
 from ingest.discover import discover_landing
+from ingest.download import Downloader, read_manifest
 from ingest.staging import load_staging
-from ingest.workers import ParseLimits, parse_documents
+from ingest.workers import ParseLimits, parse_documents, read_cached
+from pipelines.partitions import document_partitions
 from pipelines.settings import PipelineSettings
 
 DUCKDB_POOL = "duckdb_writer"  # every asset that writes DuckDB: one at a time
 
 
-@asset(group_name="ingest", description="Every PDF of the landing folder, copied into the content-addressed archive.")
+@asset(
+    group_name="ingest",
+    description="Every PDF of the landing folder and of the URL manifest, copied into the content-addressed "
+    "archive; each document becomes a partition of parsed_document.",
+)
 def archived_documents(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
     settings.ensure_dirs()
     archive = Archive(settings.archive_dir)
     before = {d.document_id for d in archive.documents()}
-    landed = discover_landing(settings.landing)
+    landed = discover_landing(settings.landing) if settings.landing_dir else []
     for i, landed_file in enumerate(landed, start=1):
         doc = archive.add(landed_file)
         if doc.document_id not in before:
             context.log.info(f"[{i}/{len(landed)}] archived new document {doc.document_id[:12]} ({landed_file.name})")
+    failed_urls: list[tuple[str, str]] = []
+    downloaded = 0
+    if settings.manifest_path:
+        report = Downloader(settings.downloads_dir).fetch_all(read_manifest(settings.manifest))
+        for landed_file, entry in report.landed:
+            archive.add(landed_file, source_url=entry.url,
+                        hints={"department": entry.department, "region": entry.region, "year": entry.year})
+        downloaded = len(report.fetched)
+        failed_urls = report.failed
+        for url, reason in failed_urls:
+            context.log.warning(f"download failed (will retry next run): {url}: {reason}")
     docs = archive.documents()
-    new = len({d.document_id for d in docs} - before)
-    context.log.info(f"landing: {len(landed)} files; archive: {len(docs)} documents ({new} new)")
-    return MaterializeResult(metadata={"landed_files": len(landed), "archived_documents": len(docs), "new_documents": new})
+    ids = [d.document_id for d in docs]
+    known = set(context.instance.get_dynamic_partitions(document_partitions.name))
+    new_partitions = [i for i in ids if i not in known]
+    if new_partitions:
+        context.instance.add_dynamic_partitions(document_partitions.name, new_partitions)
+    new = len(set(ids) - before)
+    context.log.info(f"landing: {len(landed)} files; downloads: {downloaded} new, {len(failed_urls)} failed; "
+                     f"archive: {len(docs)} documents ({new} new)")
+    return MaterializeResult(metadata={
+        "landed_files": len(landed), "downloaded": downloaded, "download_failures": len(failed_urls),
+        "failed_urls": "\n".join(f"{u}: {r}" for u, r in failed_urls), "archived_documents": len(docs),
+        "new_documents": new,
+    })
 
 
 @asset(
     group_name="ingest",
     deps=[archived_documents],
-    description="Parse results per document (cached per parser version); bad documents quarantined with a reason.",
+    partitions_def=document_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    description="Parse result of one document (cached per parser version); a bad document is quarantined "
+    "with a reason. Materializing a partition re-parses it.",
 )
-def parsed_documents(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
-    docs = Archive(settings.archive_dir).documents()
-    done = {"n": 0, "new": 0}
+def parsed_document(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
+    archive = Archive(settings.archive_dir)
+    docs = [d for key in context.partition_keys if (d := archive.get(key)) is not None]
+    done = {"n": 0}
 
     def progress(result, from_cache: bool) -> None:
         done["n"] += 1
-        if not from_cache:
-            done["new"] += 1
-            what = "loaded" if result.status == "loaded" else f"QUARANTINED: {result.quarantine_reason}"
-            context.log.info(
-                f"[{done['n']}/{len(docs)}] parsed {result.document_id[:12]} "
-                f"({result.metadata.department or '?'}, {result.metadata.page_count or 0} pages, "
-                f"{result.parse_seconds:.1f} s): {what}"
-            )
+        what = "loaded" if result.status == "loaded" else f"QUARANTINED: {result.quarantine_reason}"
+        context.log.info(
+            f"[{done['n']}/{len(docs)}] parsed {result.document_id[:12]} "
+            f"({result.metadata.department or '?'}, {result.metadata.page_count or 0} pages, "
+            f"{result.parse_seconds:.1f} s): {what}"
+        )
+        context.log_event(AssetObservation(
+            asset_key=context.asset_key, partition=result.document_id,
+            metadata={"status": result.status, "reason": result.quarantine_reason or "",
+                      "department": result.metadata.department or "", "pages": result.metadata.page_count or 0,
+                      "tables": len(result.tables), "cells": len(result.cells),
+                      "parse_seconds": round(result.parse_seconds, 3)},
+        ))
 
     limits = ParseLimits(timeout_seconds=settings.parse_timeout_seconds, workers=settings.parse_workers)
-    results = parse_documents(docs, settings.parsed_dir, limits, on_done=progress)
+    results = parse_documents(docs, settings.parsed_dir, limits, on_done=progress, force=True)
     loaded = sum(r.status == "loaded" for r in results)
-    return MaterializeResult(
-        metadata={
-            "documents": len(results),
-            "parsed_this_run": done["new"],
-            "loaded": loaded,
-            "quarantined": len(results) - loaded,
-        }
-    )
+    return MaterializeResult(metadata={"documents": len(results), "loaded": loaded, "quarantined": len(results) - loaded})
 
 
 @multi_asset(
     specs=[
-        AssetSpec(["raw", "documents"], deps=[parsed_documents], group_name="staging",
-                  description="One row per document: file, hash, status, quarantine reason, metadata."),
-        AssetSpec(["raw", "report_tables"], deps=[parsed_documents], group_name="staging",
+        AssetSpec(["raw", "documents"], group_name="staging",
+                  deps=[AssetDep(parsed_document, partition_mapping=AllPartitionMapping())],
+                  description="One row per parsed document: file, hash, status, quarantine reason, metadata."),
+        AssetSpec(["raw", "report_tables"], group_name="staging",
+                  deps=[AssetDep(parsed_document, partition_mapping=AllPartitionMapping())],
                   description="Tables located in each document, with pages and status."),
-        AssetSpec(["raw", "table_cells"], deps=[parsed_documents], group_name="staging",
+        AssetSpec(["raw", "table_cells"], group_name="staging",
+                  deps=[AssetDep(parsed_document, partition_mapping=AllPartitionMapping())],
                   description="Every cell of every parsed table with document, page, row, column and raw text."),
     ],
     pool=DUCKDB_POOL,
 )
 def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
     """Rebuild the working warehouse from scratch: it is a pure function of archive and cache."""
-    from ingest.workers import read_cached
-
     settings.ensure_dirs()
     archived = Archive(settings.archive_dir).documents()
     parsed = [p for d in archived if (p := read_cached(settings.parsed_dir, d.document_id)) is not None]
+    pending = len(archived) - len(parsed)
+    if pending:
+        context.log.warning(f"{pending} archived documents are not parsed yet; they will be staged after parsing")
     work = settings.working_db
     for stale in (work, work.with_name(work.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -89,6 +131,6 @@ def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
         f"{counts.tables} tables, {counts.cells} cells -> {work}"
     )
     yield MaterializeResult(asset_key=["raw", "documents"], metadata={
-        "documents": counts.documents, "loaded": counts.loaded, "quarantined": counts.quarantined})
+        "documents": counts.documents, "loaded": counts.loaded, "quarantined": counts.quarantined, "pending": pending})
     yield MaterializeResult(asset_key=["raw", "report_tables"], metadata={"tables": counts.tables})
     yield MaterializeResult(asset_key=["raw", "table_cells"], metadata={"cells": counts.cells})

@@ -1,0 +1,88 @@
+"""Run the night's jobs in order, in-process, through Dagster (used by the CLI and the tests).
+
+The same three jobs run unattended under the daemon (schedule and sensors); here they run one
+after the other on one instance, so the partitions added by the ingest run are seen by the parse
+runs.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from dagster import DagsterInstance
+
+from ingest.archive import Archive
+from pipelines.definitions import build_definitions
+from pipelines.partitions import document_partitions
+from pipelines.schedules import contiguous_ranges, partition_range_tags, pending_documents
+from pipelines.settings import PipelineSettings
+
+
+@dataclass
+class NightOutcome:
+    success: bool
+    seconds: float
+    parsed: int = 0
+    errors: list[str] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+
+
+def _errors(result) -> list[str]:
+    out = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            err = event.step_failure_data.error
+            while err is not None and err.cause is not None:  # the user code's own error
+                err = err.cause
+            message = err.message.strip().splitlines()[0] if err else "unknown error"
+            out.append(f"step {event.step_key} failed: {message}")
+    return out or ["run failed"]
+
+
+def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse: str | None = None,
+              log_level: str = "INFO") -> NightOutcome:
+    """ingest -> parse (what is pending, or what `reparse` names: 'all' or a document id) -> warehouse."""
+    started = time.perf_counter()
+    defs = build_definitions(settings)
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    outcome = NightOutcome(success=False, seconds=0.0)
+
+    def execute(job_name: str, tags: dict | None = None) -> bool:
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
+        outcome.run_ids.append(result.run_id)
+        if not result.success:
+            outcome.errors.extend(_errors(result))
+        return result.success
+
+    if execute("ingest_documents"):
+        if reparse == "all":
+            wanted = {d.document_id for d in Archive(settings.archive_dir).documents()}
+        elif reparse:
+            wanted = {reparse}
+        else:
+            wanted = set(pending_documents(settings))
+        order = instance.get_dynamic_partitions(document_partitions.name)
+        ok = True
+        for start, end in contiguous_ranges(order, wanted):
+            ok = execute("parse_documents", partition_range_tags(start, end)) and ok
+        outcome.parsed = len(wanted)
+        if ok and execute("build_warehouse"):
+            outcome.success = True
+    outcome.seconds = time.perf_counter() - started
+    _record(settings, outcome)
+    return outcome
+
+
+def _record(settings: PipelineSettings, outcome: NightOutcome) -> None:
+    """Append the outcome to <data_dir>/runs.jsonl, read by `python -m pipelines status`."""
+    settings.data.mkdir(parents=True, exist_ok=True)
+    line = {
+        "finished_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "success": outcome.success, "seconds": round(outcome.seconds, 1), "parsed": outcome.parsed,
+        "errors": outcome.errors, "run_ids": outcome.run_ids,
+    }
+    with open(settings.data / "runs.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -110,7 +110,12 @@ def _parse(path: Path, document_id: str, meta: DocumentMetadata) -> ParsedDocume
             return _walk_pages(pages, document_id, meta)
         except QuarantineError:
             raise
+        except MemoryError as exc:
+            raise QuarantineError("too_large", "PDF needs more memory than the parse limit (decompression bomb?)") from exc
         except Exception as exc:
+            if "allocate" in str(exc):  # zlib/pdfminer running out of the worker's memory cap
+                raise QuarantineError(
+                    "too_large", f"PDF content inflates beyond the memory limit (decompression bomb?): {exc}") from exc
             raise QuarantineError("corrupt", f"PDF could not be read ({type(exc).__name__}: {exc})") from exc
 
 

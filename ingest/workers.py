@@ -54,11 +54,16 @@ def _limit_memory(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
-def _parse_in_worker(pdf_path: str, document_id: str, memory_bytes: int) -> dict:
-    _limit_memory(memory_bytes)
+def parse_to_dict(pdf_path: str, document_id: str) -> dict:
     from ingest.parse import parse_pdf
 
     return parse_pdf(Path(pdf_path), document_id).to_json_dict()
+
+
+def _run_limited(parse_fn: Callable[[str, str], dict], pdf_path: str, document_id: str, memory_bytes: int) -> dict:
+    """Runs in the worker process: cap its address space, then parse."""
+    _limit_memory(memory_bytes)
+    return parse_fn(pdf_path, document_id)
 
 
 def _failed(doc: ArchivedDocument, kind: str, reason: str) -> ParsedDocument:
@@ -71,10 +76,12 @@ def parse_documents(
     limits: ParseLimits = ParseLimits(),
     on_done: Callable[[ParsedDocument, bool], None] | None = None,
     force: bool = False,
+    parse_fn: Callable[[str, str], dict] = parse_to_dict,
 ) -> list[ParsedDocument]:
     """Parse every document not already in the cache; returns all results (cached or new).
 
     `force` re-parses even when a cached result exists (an operator's re-parse).
+    `parse_fn` (module-level, picklable) is what runs in the worker; tests pass faulty ones.
     `on_done(result, from_cache)` is called once per document, for progress reporting.
     """
     results: dict[str, ParsedDocument] = {}
@@ -96,7 +103,7 @@ def parse_documents(
     if todo:
         with ProcessPool(max_workers=max(1, limits.workers), max_tasks=20) as pool:
             futures = [
-                (doc, pool.schedule(_parse_in_worker, args=(str(doc.pdf_path), doc.document_id, limits.memory_bytes),
+                (doc, pool.schedule(_run_limited, args=(parse_fn, str(doc.pdf_path), doc.document_id, limits.memory_bytes),
                                     timeout=limits.timeout_seconds))
                 for doc in todo
             ]

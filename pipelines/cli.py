@@ -68,8 +68,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: the run failed after {outcome.seconds:.1f} s; the last published warehouse "
               f"({settings.warehouse}) is unchanged", file=sys.stderr)
         return 1
+    from pipelines.status import failed_downloads
+
     print(format_summary(read_summary(settings.warehouse), settings.warehouse, settings.data_docs_dir,
-                         settings.archive_dir, outcome.seconds))
+                         settings.archive_dir, outcome.seconds, failed_downloads(settings)))
     return 0
 
 

@@ -40,7 +40,7 @@ def _documents(settings: PipelineSettings) -> tuple[Counter, list[tuple[str, str
     return by_status, quarantined, superseded
 
 
-def _failed_downloads(settings: PipelineSettings) -> list[tuple[str, str]]:
+def failed_downloads(settings: PipelineSettings) -> list[tuple[str, str]]:
     index = settings.downloads_dir / "index.json"
     if not index.exists():
         return []
@@ -51,7 +51,7 @@ def _failed_downloads(settings: PipelineSettings) -> list[tuple[str, str]]:
 def format_status(settings: PipelineSettings) -> str:
     by_status, quarantined, superseded = _documents(settings)
     pending = pending_documents(settings)
-    failed = _failed_downloads(settings)
+    failed = failed_downloads(settings)
     lines = [
         f"warehouse : {settings.warehouse}" + ("" if settings.warehouse.exists() else " (not published yet)"),
         f"last run  : {_last_run(settings)}",

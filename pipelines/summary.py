@@ -52,13 +52,17 @@ def read_summary(warehouse: Path) -> RunSummary:
     return s
 
 
-def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Path, seconds: float) -> str:
+def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Path, seconds: float,
+                   failed_downloads: list[tuple[str, str]] = ()) -> str:
     lines = [
         f"Run finished in {seconds:.1f} s",
         f"  documents : {s.documents} ({s.loaded} loaded, {len(s.quarantined)} quarantined)",
     ]
     for name, reason in s.quarantined:
         lines.append(f"    quarantined {name}: {reason}")
+    if failed_downloads:
+        lines.append(f"  downloads : {len(failed_downloads)} failed (tried again next run)")
+        lines += [f"    {url}: {reason}" for url, reason in failed_downloads]
     lines += [
         f"  rows      : {s.cells} table cells staged, {s.fact_rows} rows in marts.fct_expenditure_by_function",
         f"  identities: {s.expectations} checked, {s.expectations_failed} failed, "

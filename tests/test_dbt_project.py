@@ -106,6 +106,14 @@ def test_build_succeeds_and_every_test_passes(real_build):
         "int_document_tables", "int_expenditure_by_function", "int_expenditure_table_totals",
         "int_identity_residuals",
         "dim_document", "fct_expenditure_by_function", "fct_summary_lines",
+        # conformed dimensions, facts and analyst marts
+        "stg_narrative_figures", "int_document_departments", "int_document_versions",
+        "int_three_public_amounts",
+        "dim_region", "dim_department", "dim_function_class", "dim_economic_class",
+        "fct_income_by_function", "fct_basic_expenditure_by_economic", "fct_three_public",
+        "fct_appropriation_summary_lines", "fct_narrative_figures",
+        "mart_spending_by_class", "mart_spending_yoy", "mart_basic_vs_project",
+        "mart_three_public_trend", "mart_document_summary",
     }
 
 

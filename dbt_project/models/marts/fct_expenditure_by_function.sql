@@ -1,15 +1,15 @@
 -- Expenditure by function classification code, in 万元 (exact DECIMAL), loaded documents only.
--- Grain: (document_id, fund_scope, function_code).
+-- Grain: (document_id, fund_scope, function_code). Every version of a report is kept; is_current
+-- marks the rows of current documents (the analyst marts use only those).
 with expenditure as (
 
     select * from {{ ref('int_expenditure_by_function') }}
 
 ),
 
-documents as (
+versions as (
 
-    select document_id from {{ ref('stg_documents') }}
-    where is_loaded
+    select document_id, department_key, fiscal_year, is_current from {{ ref('int_document_versions') }}
 
 ),
 
@@ -22,7 +22,11 @@ function_classes as (
 select
     expenditure.expenditure_key,
     expenditure.document_id,
+    versions.department_key,
+    versions.fiscal_year,
+    versions.is_current,
     expenditure.fund_scope,
+    expenditure.table_key,
     expenditure.function_code,
     expenditure.function_level,
     expenditure.parent_code,
@@ -39,7 +43,7 @@ select
     expenditure.source_unit,
     expenditure.page
 from expenditure
-inner join documents
-    on documents.document_id = expenditure.document_id
+inner join versions
+    on versions.document_id = expenditure.document_id
 left join function_classes
     on function_classes.code = expenditure.class_code

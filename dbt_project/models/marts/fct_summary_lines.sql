@@ -1,5 +1,6 @@
 -- The lines of T1 收入支出决算总表 (t1_summary), one row per document, side and line
--- (function_class lines: one per 类 code). Amounts in 万元 (exact DECIMAL); loaded documents only.
+-- (function_class lines: one per 类 code). Amounts in 万元 (exact DECIMAL); loaded documents only,
+-- every version (is_current marks the current ones).
 with cells as (
 
     select * from {{ ref('stg_table_cells') }}
@@ -11,8 +12,7 @@ with cells as (
 
 documents as (
 
-    select document_id from {{ ref('stg_documents') }}
-    where is_loaded
+    select document_id, department_key, fiscal_year, is_current from {{ ref('int_document_versions') }}
 
 ),
 
@@ -28,6 +28,9 @@ select
         || '|' || cells.line_key
         || '|' || coalesce(cells.code, '')      as summary_line_key,
     cells.document_id,
+    documents.department_key,
+    documents.fiscal_year,
+    documents.is_current,
     cells.side,
     cells.line_key,
     cells.code,

@@ -45,3 +45,8 @@ docs: setup
 
 clean:
 	rm -rf var $(DEMO) dbt_project/target dbt_project/logs .dagster_home
+
+## make bench: throughput against the plain parser (1000 demo documents; DOCS=50 for a quick one)
+DOCS ?= 1000
+bench: setup
+	$(PY) -m bench.run --docs $(DOCS)

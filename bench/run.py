@@ -1,0 +1,146 @@
+"""`make bench`: the pipeline against the plain speed of its parser.
+
+(a) baseline: pdfplumber extract_text() and extract_tables() on every page of every document,
+    with the same number of worker processes;
+(b) the full pipeline from an empty warehouse, with a per-stage breakdown;
+(c) a nightly re-run with 10 new documents; (d) a re-run with nothing new.
+Prints pages per second, the ratios (b)/(a), (c)/(b), (d)/(b) and peak memory per worker, and
+writes them to bench/results/<timestamp>.json. Never part of the tests.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pdfplumber
+
+from bench.memory import ChildMemorySampler
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT.parent / "shared" / "corpus"
+
+
+def _baseline_one(path: str) -> tuple[int, float]:
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            page.extract_text()
+            page.extract_tables()
+            page.flush_cache()
+        n = len(pdf.pages)
+    return n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def baseline(pdfs: list[Path], workers: int) -> dict:
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(_baseline_one, map(str, pdfs), chunksize=4))
+    seconds = time.perf_counter() - start
+    pages = sum(n for n, _ in results)
+    return {"seconds": round(seconds, 2), "pages": pages, "pages_per_second": round(pages / seconds, 1),
+            "peak_worker_mib": round(max(m for _, m in results), 1)}
+
+
+def _stage_times(instance, run_ids: list[str]) -> dict[str, float]:
+    stages: dict[str, float] = {}
+    for run_id in run_ids:
+        for stat in instance.get_run_step_stats(run_id):
+            if stat.start_time and stat.end_time:
+                stages[stat.step_key] = round(stages.get(stat.step_key, 0.0) + stat.end_time - stat.start_time, 2)
+    return stages
+
+
+def pipeline_run(landing: Path, warehouse: Path, workers: int, pages: int) -> dict:
+    from dagster import DagsterInstance
+
+    from pipelines.orchestration import run_night
+    from pipelines.settings import PipelineSettings
+
+    settings = PipelineSettings(landing_dir=str(landing), warehouse_path=str(warehouse), parse_workers=workers)
+    with ChildMemorySampler() as mem, DagsterInstance.ephemeral() as instance:
+        start = time.perf_counter()
+        outcome = run_night(settings, instance, log_level="ERROR")
+        seconds = time.perf_counter() - start
+        stages = _stage_times(instance, outcome.run_ids)
+    if not outcome.success:
+        raise SystemExit(f"pipeline failed: {outcome.errors}")
+    return {"seconds": round(seconds, 2), "documents_parsed": outcome.parsed, "pages": pages,
+            "pages_per_second": round(pages / seconds, 1), "stages": stages,
+            "peak_worker_mib": round(mem.max_mib(exclude="dbt"), 1),
+            "peak_dbt_process_mib": round(max((m for n, m in mem.peaks.values() if "dbt" in n), default=0.0), 1)}
+
+
+def _pages(pdfs: list[Path]) -> int:
+    import pypdfium2
+
+    return sum(len(pypdfium2.PdfDocument(str(p))) for p in pdfs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=1000, help="demo documents in the corpus (default 1000)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+    corpus = args.work / f"corpus_{args.docs}"
+    if not (corpus / ".complete").exists():
+        from demo.generate import generate_corpus
+
+        print(f"generating {args.docs} demo documents into {corpus} ...", flush=True)
+        generate_corpus(corpus, count=args.docs, seed=2024)
+        (corpus / ".complete").touch()
+    landing = args.work / "landing"
+    shutil.rmtree(landing, ignore_errors=True)
+    shutil.copytree(corpus, landing, ignore=shutil.ignore_patterns("_truth", ".complete"))
+    for real in sorted(REAL.glob("*/*.pdf")):
+        shutil.copy(real, landing / real.name)
+    pdfs = sorted(landing.glob("*.pdf"))
+    pages = _pages(pdfs)
+    print(f"corpus: {len(pdfs)} PDFs, {pages} pages; workers: {args.workers}", flush=True)
+
+    result: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                                "python": sys.version.split()[0]},
+                    "documents": len(pdfs), "pages": pages, "workers": args.workers}
+    print("(a) baseline ...", flush=True)
+    result["baseline"] = baseline(pdfs, args.workers)
+    out = args.work / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    print("(b) full pipeline from an empty warehouse ...", flush=True)
+    result["full"] = pipeline_run(landing, out / "warehouse.duckdb", args.workers, pages)
+    from demo.generate import generate_corpus
+
+    extra = args.work / "extra"
+    shutil.rmtree(extra, ignore_errors=True)
+    new = [p for p in generate_corpus(extra, count=11, seed=99) if "株洲" not in p.name][:10]
+    for p in new:
+        shutil.copy(p, landing / f"new-{p.name}")
+    print("(c) nightly re-run with 10 new documents ...", flush=True)
+    result["nightly_10_new"] = pipeline_run(landing, out / "warehouse.duckdb", args.workers, _pages(new))
+    print("(d) re-run with nothing new ...", flush=True)
+    result["nothing_new"] = pipeline_run(landing, out / "warehouse.duckdb", args.workers, 0)
+    b, full = result["baseline"], result["full"]
+    result["ratios"] = {
+        "full_vs_baseline_pages_per_second": round(full["pages_per_second"] / b["pages_per_second"], 2),
+        "nightly_10_new_vs_full_time": round(result["nightly_10_new"]["seconds"] / full["seconds"], 3),
+        "nothing_new_vs_full_time": round(result["nothing_new"]["seconds"] / full["seconds"], 3),
+    }
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = ROOT / "bench" / "results" / f"bench-{args.docs}docs-{stamp}.json"
+    target.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"written to {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

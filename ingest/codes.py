@@ -32,3 +32,12 @@ def is_code(token: str) -> bool:
 
 def code_level(code: str) -> str:
     return {3: "类", 5: "款", 7: "项"}[len(code)]
+
+
+# 人员经费 are wages (301) and transfers to individuals (303); every other economic class is 公用经费.
+_PERSONNEL_CLASSES = frozenset({"301", "303"})
+
+
+def economic_group(code: str) -> str:
+    """`personnel` (人员经费) or `public` (公用经费) for an economic code of any level."""
+    return "personnel" if code[:3] in _PERSONNEL_CLASSES else "public"

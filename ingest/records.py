@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-PARSER_VERSION = "2026.11.25-1"
+PARSER_VERSION = "2026.11.26-1"
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,30 @@
 {%- endmacro %}
 
 {#- One pivoted DECIMAL column per canonical expenditure column, summed from cells grouped by row.
-    Blank cells (null amounts) stay null; sum() over DECIMAL stays DECIMAL. -#}
+    Blank cells (null amounts) stay null; sum() over DECIMAL stays DECIMAL.
+    T8/T9 (收入支出决算表 of a fund) head their expenditure total 本年支出 with column_key
+    `expenditure_total`: it fills `total` when the row has no `total` cell. -#}
 {% macro pivot_expenditure_amounts(amount_column='amount_wan', data_type='decimal(20, 6)') -%}
     {%- for key in expenditure_column_keys() %}
+        {%- if key == 'total' %}
+        cast(coalesce(
+            sum({{ amount_column }}) filter (where column_key = 'total'),
+            sum({{ amount_column }}) filter (where column_key = 'expenditure_total')
+        ) as {{ data_type }}) as {{ key }}
+        {%- else %}
+        cast(sum({{ amount_column }}) filter (where column_key = '{{ key }}') as {{ data_type }}) as {{ key }}
+        {%- endif %}
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The balance columns of T8/T9 (年初结转和结余, 本年收入, 年末结转和结余), pivoted like the above. -#}
+{% macro fund_balance_column_keys() -%}
+    {{ return(['opening_balance', 'income', 'closing_balance']) }}
+{%- endmacro %}
+
+{% macro pivot_fund_balance_amounts(amount_column='amount_wan', data_type='decimal(20, 6)') -%}
+    {%- for key in fund_balance_column_keys() %}
         cast(sum({{ amount_column }}) filter (where column_key = '{{ key }}') as {{ data_type }}) as {{ key }}
         {%- if not loop.last %},{% endif %}
     {%- endfor %}

@@ -2,7 +2,8 @@
 -- from the cells of the function-coded expenditure tables (fund_scope from seed standard_tables):
 --   t3_expenditure -> all_funds, t5_general_budget_expenditure -> general_public_budget,
 --   t8_government_fund -> government_fund, t9_state_capital -> state_capital.
--- Amounts in 万元 (stg_table_cells.amount_wan, exact DECIMAL); blank cells stay null.
+-- Amounts in 万元 (stg_table_cells.amount_wan, exact DECIMAL); blank cells stay null. T8/T9 also
+-- print 年初结转和结余 / 本年收入 / 年末结转和结余 per code (opening_balance, income, closing_balance).
 -- The 合计 row (line_key 'total') is not a function code: see int_expenditure_table_totals.
 -- Only loaded documents, and only cells of tables with status 'parsed' (not empty/unreadable/not_parsed).
 with documents as (
@@ -56,7 +57,8 @@ pivoted as (
         min(row_index)                                                         as row_index,
         count(distinct row_index)                                              as source_row_count,
         min(source_unit)                                                       as source_unit,
-        {{ pivot_expenditure_amounts('amount_wan', 'decimal(20, 6)') }}
+        {{ pivot_expenditure_amounts('amount_wan', 'decimal(20, 6)') }},
+        {{ pivot_fund_balance_amounts('amount_wan', 'decimal(20, 6)') }}
     from cells
     group by document_id, fund_scope, table_key, code
 
@@ -88,6 +90,9 @@ select
     operating,
     subsidy_to_affiliates,
     {{ other_expenditure('decimal(20, 6)') }}                                  as other,
+    opening_balance,
+    income,
+    closing_balance,
     source_unit,
     page,
     row_index,

@@ -1,7 +1,9 @@
 -- T6 一般公共预算财政拨款基本支出决算(明细)表: basic expenditure by economic classification code
 -- (类 301 and 款 30101 ...), in 万元 (exact DECIMAL). Grain: (document_id, economic_code).
 -- The amount is the cell with column_key `amount` (决算数), falling back to `final` then `total`
--- (whichever the T6 parser emits; it is being written). Lines without a code (人员经费合计,
+-- (whichever the T6 parser emits; it is being written). expense_group is the block the row is
+-- printed in (line_key personnel / public, from the 人员经费 | 公用经费 headers), else derived from
+-- the code (301, 303 personnel; other 3xx public). Lines without a code (人员经费合计,
 -- 公用经费合计) are left out: they are the sums of the 类 rows by expense_group.
 -- Loaded documents, T6 with status `parsed`; rows appear as soon as the parser emits them.
 with documents as (
@@ -39,6 +41,7 @@ pivoted as (
         min(page)                                                                     as page,
         cast(count(distinct row_index) as integer)                                    as source_row_count,
         min(source_unit)                                                              as source_unit,
+        max(line_key) filter (where line_key in ('personnel', 'public'))              as printed_group,
         cast(coalesce(
             sum(amount_wan) filter (where column_key = 'amount'),
             sum(amount_wan) filter (where column_key = 'final'),
@@ -59,7 +62,7 @@ select
     {{ economic_level('pivoted.economic_code') }}  as economic_level,
     {{ economic_parent('pivoted.economic_code') }}  as parent_code,
     left(pivoted.economic_code, 3)                                           as class_code,
-    {{ expense_group('pivoted.economic_code') }}  as expense_group,
+    coalesce(pivoted.printed_group, {{ expense_group('pivoted.economic_code') }})  as expense_group,
     pivoted.economic_name,
     pivoted.amount,
     pivoted.source_unit,

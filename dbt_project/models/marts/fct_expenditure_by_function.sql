@@ -40,6 +40,9 @@ select
     expenditure.remit_to_superior,
     expenditure.operating,
     expenditure.subsidy_to_affiliates,
+    expenditure.opening_balance,
+    expenditure.income,
+    expenditure.closing_balance,
     expenditure.source_unit,
     expenditure.page
 from expenditure

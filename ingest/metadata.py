@@ -50,13 +50,25 @@ def region_of(department: str | None) -> str | None:
     return region or None
 
 
+# What follows the name on the same heading line: 2024年度, 金额单位：万元, 公开01表.
+_HEADING_TAIL = re.compile(r"(?:20\d{2}年度?|(?:金额)?单位[:：]|[（(]?公开\d+表).*$")
+_UNITS = {"万元", "元", "千元", "亿元"}
+
+
 def heading_departments(page_texts: list[str]) -> Counter:
+    """Department names printed above the tables (部门：…, 单位名称：…), with their counts.
+
+    `单位：万元` is a unit line, not a department.
+    """
     found: Counter = Counter()
     for text in page_texts:
         for line in (text or "").splitlines():
             m = _DEPT_LINE.match(squash(line))
-            if m:
-                found[m.group(1)] += 1
+            if not m:
+                continue
+            name = _HEADING_TAIL.sub("", m.group(1))
+            if name and name not in _UNITS:
+                found[name] += 1
     return found
 
 
@@ -65,11 +77,28 @@ def main_unit(page_texts: list[str]) -> str | None:
     return units.most_common(1)[0][0] if units else None
 
 
+def metadata_conflicts(cover_department: str | None, headings: Counter) -> str | None:
+    """Describe where cover and headings disagree on the department (None when they agree).
+
+    Published documents do get this wrong (a predecessor's name left in a heading); the
+    pipeline records it for the steward instead of picking one name silently.
+    """
+    conflicts = []
+    names = [name for name, _ in headings.most_common()]
+    if cover_department and names and any(name != cover_department for name in names):
+        others = ", ".join(f"'{n}' ({headings[n]}x)" for n in names if n != cover_department)
+        conflicts.append(f"department: cover '{cover_department}' vs headings {others}")
+    elif len(names) > 1:
+        listed = ", ".join(f"'{n}' ({headings[n]}x)" for n in names)
+        conflicts.append(f"department: headings name {len(names)} departments: {listed}")
+    return "; ".join(conflicts) or None
+
+
 def read_metadata(page_texts: list[str]) -> DocumentMetadata:
     cover = "\n".join(page_texts[:1])
     dept, year, kind = cover_department_and_year(cover)
+    headings = heading_departments(page_texts)
     if not dept:
-        headings = heading_departments(page_texts)
         dept = headings.most_common(1)[0][0] if headings else None
     if year is None:
         for text in page_texts[:5]:
@@ -84,4 +113,6 @@ def read_metadata(page_texts: list[str]) -> DocumentMetadata:
         report_kind=kind,
         unit=main_unit(page_texts),
         page_count=len(page_texts),
+        department_in_headings=headings.most_common(1)[0][0] if headings else None,
+        metadata_conflicts=metadata_conflicts(dept, headings),
     )

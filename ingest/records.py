@@ -49,6 +49,11 @@ class DocumentMetadata:
     report_kind: str | None = None
     unit: str | None = None
     page_count: int | None = None
+    # The department named above the tables (部门：/单位：/单位名称： lines), most frequent first.
+    department_in_headings: str | None = None
+    # Disagreements between cover and headings, recorded rather than silently resolved
+    # ("department: cover 'A' vs headings 'B'"), joined by "; "; None when all agree.
+    metadata_conflicts: str | None = None
 
 
 @dataclass

@@ -23,7 +23,8 @@ create or replace table raw.documents (
     document_id varchar primary key, file_name varchar, file_names varchar, size_bytes bigint,
     first_seen_at timestamp, archive_path varchar, status varchar, quarantine_reason varchar,
     report_kind varchar, department varchar, region varchar, fiscal_year integer, unit varchar,
-    page_count integer, parser_version varchar
+    page_count integer, parser_version varchar, department_in_headings varchar,
+    metadata_conflicts varchar
 );
 create or replace table raw.report_tables (
     document_id varchar, table_key varchar, title varchar, first_page integer, last_page integer,
@@ -76,9 +77,10 @@ def load_staging(
             None if doc.pdf_path is None else str(doc.pdf_path.relative_to(data_dir)),
             result.status, result.quarantine_reason, meta.report_kind, meta.department,
             meta.region, meta.fiscal_year, meta.unit, meta.page_count, result.parser_version,
+            meta.department_in_headings, meta.metadata_conflicts,
         ))
     if rows:
-        con.executemany("insert into raw.documents values (" + ",".join(["?"] * 15) + ")", rows)
+        con.executemany("insert into raw.documents values (" + ",".join(["?"] * 17) + ")", rows)
 
     files = [str(cache_path(parsed_root, r[0])) for r in rows if r[6] == "loaded"]
     if files:

@@ -50,3 +50,8 @@ clean:
 DOCS ?= 1000
 bench: setup
 	$(PY) -m bench.run --docs $(DOCS)
+
+## make accuracy: parse the golden documents (tests/golden/*.json) and print, per document and
+## table, cells expected / found / wrong / extra; fails unless every table is 100%
+accuracy: setup
+	$(PY) -m ingest.accuracy

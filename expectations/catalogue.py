@@ -32,7 +32,14 @@ REQUIRED_FIELDS: tuple[str, ...] = (
     "severity",
     "source_model",
 )
-OPTIONAL_FIELDS: tuple[str, ...] = ("tolerance_per_term",)
+OPTIONAL_FIELDS: tuple[str, ...] = ("tolerance_per_term", "group", "tables", "empty_table_is_zero")
+GROUPS: tuple[str, ...] = ("within_table", "cross_table", "narrative", "completeness", "metadata")
+#: Table keys an identity may read (docs/architecture.md), plus ``narrative`` (raw.narrative_figures).
+TABLE_KEYS: tuple[str, ...] = (
+    "t1_summary", "t2_income", "t3_expenditure", "t4_appropriation_summary",
+    "t5_general_budget_expenditure", "t6_basic_expenditure_economic", "t7_three_public",
+    "t8_government_fund", "t9_state_capital", "narrative",
+)
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -55,6 +62,9 @@ class Identity:
     severity: Severity
     tolerance_per_term: Decimal  # 万元 per term, exact
     source_model: str  # "schema.model" as named in dbt
+    group: str = "within_table"
+    tables: tuple[str, ...] = ()  # table keys read; not evaluable while one is unusable
+    empty_table_is_zero: bool = False  # a table present but empty counts as zeros
 
     @property
     def gx_severity(self) -> str:
@@ -174,6 +184,17 @@ def _parse_entry(entry: Any, index: int, where: str) -> Identity:
         raise CatalogueError(f"{label}: source_model must look like schema.model")
 
     tolerance = _parse_tolerance(entry.get("tolerance_per_term", DEFAULT_TOLERANCE_PER_TERM), label)
+    group = entry.get("group", "within_table")
+    if group not in GROUPS:
+        raise CatalogueError(f"{label}: group must be one of {list(GROUPS)}")
+    tables = entry.get("tables", [])
+    if not isinstance(tables, list) or any(t not in TABLE_KEYS for t in tables):
+        raise CatalogueError(f"{label}: tables must be a list of {list(TABLE_KEYS)}")
+    if len(set(tables)) != len(tables):
+        raise CatalogueError(f"{label}: tables lists a table twice")
+    empty_is_zero = entry.get("empty_table_is_zero", False)
+    if not isinstance(empty_is_zero, bool):
+        raise CatalogueError(f"{label}: empty_table_is_zero must be true or false")
 
     return Identity(
         id=texts["id"],
@@ -182,6 +203,9 @@ def _parse_entry(entry: Any, index: int, where: str) -> Identity:
         severity=texts["severity"],  # type: ignore[arg-type]
         tolerance_per_term=tolerance,
         source_model=texts["source_model"],
+        group=group,
+        tables=tuple(tables),
+        empty_table_is_zero=empty_is_zero,
     )
 
 

@@ -6,10 +6,10 @@ Steps (one DuckDB connection, read-write; the pipeline guarantees it is the only
 
 1. Read the residual rows of every ``source_model`` named in ``catalogue.yml`` (today
    ``intermediate.int_identity_residuals``) into a temp table, computing in DuckDB, with exact
-   DECIMAL arithmetic, ``abs_diff_cents`` = |diff| x 100 and ``tolerance_cents`` =
+   DECIMAL arithmetic, ``deviation_cents`` (|diff| x 100 for relation '=', see RELATIONS) and ``tolerance_cents`` =
    floor(tolerance_per_term x term_count x 100) as BIGINT.
 2. Hand GX only the evaluable rows of catalogued identities, as a pandas frame of integers
-   (instance_id, identity_id, abs_diff_cents, tolerance_cents). GX decides pass/fail with
+   (instance_id, identity_id, deviation_cents, tolerance_cents). GX decides pass/fail with
    built-in expectations (see ``expectations.suites``) through a Checkpoint whose
    ``UpdateDataDocsAction`` builds Data Docs into ``data_docs_dir``; failing instance ids come
    back from GX's ``unexpected_index_list``.
@@ -80,8 +80,18 @@ RESIDUAL_COLUMNS: tuple[str, ...] = (
 _MONEY_COLUMNS = ("lhs", "rhs", "diff")
 #: Optional column: the unit the amounts are printed in (万元 or 元). Absent or NULL = 万元.
 UNIT_COLUMN = "source_unit"
-#: Factor from 万元 (the catalogue's tolerance unit) to a printed unit.
-UNIT_FACTORS: dict[str, int] = {"万元": 1, "元": 10000}
+#: Optional column: what must hold between lhs and rhs (absent or NULL = '=').
+RELATION_COLUMN = "relation"
+#: Optional column: the table cells involved ('T3 p10 r3 208 total=326.72; ...').
+CELLS_COLUMN = "cells"
+#: Factor from the catalogue's tolerance unit to the unit of a row: 万元 for money (a table
+#: printed in 元 gets x 10000), percentage points for shares ('%'), a plain count for the
+#: completeness and metadata identities ('count').
+UNIT_FACTORS: dict[str, int] = {"万元": 1, "元": 10000, "%": 1, "count": 1}
+#: Relations a residual row may ask for, and the deviation (in cents, >= 0) each one measures:
+#: '=' |diff|; '>=' how far lhs falls below rhs; '>' / '<' the strict comparisons of a narrative
+#: word (a tie deviates by one cent, so it fails with tolerance 0).
+RELATIONS: tuple[str, ...] = ("=", ">=", ">", "<")
 
 #: ``quality.expectation_results``: (column, DuckDB type), in table order.
 RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -104,6 +114,8 @@ RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("pages", "VARCHAR"),
     ("not_evaluated_reason", "VARCHAR"),
     ("unit", "VARCHAR"),  # unit of lhs/rhs/diff/tolerance as printed (source_unit); NULL = 万元
+    ("relation", "VARCHAR"),  # what had to hold: '=', '>=', '>' or '<'
+    ("cells", "VARCHAR"),  # the table cells involved, 'T3 p10 r3 208 total=326.72; ...'
 )
 
 STATUS_PASSED = "passed"
@@ -284,8 +296,11 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
     selects = []
     for model in catalogue.source_models:
         schema, relation = model.split(".", 1)
-        has_unit = _check_model(con, schema, relation)
-        unit_expr = f"CAST(r.{UNIT_COLUMN} AS VARCHAR)" if has_unit else "CAST(NULL AS VARCHAR)"
+        optional = _check_model(con, schema, relation)
+        unit_expr, relation_expr, cells_expr = (
+            f"CAST(r.{name} AS VARCHAR)" if name in optional else "CAST(NULL AS VARCHAR)"
+            for name in (UNIT_COLUMN, RELATION_COLUMN, CELLS_COLUMN)
+        )
         source = f"{_quote(schema)}.{_quote(relation)}"
         model_literal = model.replace("'", "''")
         selects.append(
@@ -298,6 +313,8 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
                 CAST(r.term_count AS INTEGER) AS term_count,
                 r.pages, r.evaluable, r.not_evaluated_reason,
                 {unit_expr} AS unit,
+                coalesce({relation_expr}, '=') AS relation,
+                {cells_expr} AS cells,
                 c.description_zh, c.description_en, c.severity,
                 c.tolerance_per_term
             FROM {source} AS r
@@ -309,13 +326,14 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
     unit_factor = "CASE WHEN u.unit IS NULL THEN 1 " + " ".join(
         f"WHEN u.unit = '{unit}' THEN {factor}" for unit, factor in UNIT_FACTORS.items()
     ) + " END"
-    # route: validate | not_evaluable | not_in_catalogue | unknown_unit.
+    relations = ", ".join(f"'{r}'" for r in RELATIONS)
+    # route: validate | not_evaluable | not_in_catalogue | unknown_unit | unknown_relation.
     # The catalogue's tolerance is in 万元; amounts are as printed (source_unit), so the
     # tolerance is converted to the printed unit (元: x 10000) and recorded in that unit.
-    # abs_diff_cents is NULL when the residual is not computable (a missing side, no term
+    # deviation_cents is NULL when the residual is not computable (a missing side, no term
     # count, or diff <> lhs - rhs): GX's not-null expectation then fails the instance.
     # tolerance_cents = floor(tolerance_per_term * term_count * 100): exact DECIMAL arithmetic,
-    # and since abs_diff_cents is an integer, |diff| <= tolerance <=> cents <= floor(cents).
+    # and since deviation_cents is an integer, |diff| <= tolerance <=> cents <= floor(cents).
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _fw_residuals AS
@@ -327,6 +345,7 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
                 WHEN u.severity IS NULL THEN 'not_in_catalogue'
                 WHEN u.evaluable IS NOT TRUE THEN 'not_evaluable'
                 WHEN u.unit_factor IS NULL THEN 'unknown_unit'
+                WHEN u.relation NOT IN ({relations}) THEN 'unknown_relation'
                 ELSE 'validate'
             END AS route,
             CASE
@@ -339,8 +358,13 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
                 WHEN u.lhs IS NULL OR u.rhs IS NULL OR u.diff IS NULL OR u.term_count IS NULL
                      OR u.diff <> u.lhs - u.rhs
                     THEN NULL
+                WHEN u.relation = '>=' THEN CAST(greatest(-u.diff, 0) * 100 AS BIGINT)
+                WHEN u.relation = '>' THEN
+                    CASE WHEN u.diff > 0 THEN 0 ELSE CAST(-u.diff * 100 AS BIGINT) + 1 END
+                WHEN u.relation = '<' THEN
+                    CASE WHEN u.diff < 0 THEN 0 ELSE CAST(u.diff * 100 AS BIGINT) + 1 END
                 ELSE CAST(abs(u.diff) * 100 AS BIGINT)
-            END AS abs_diff_cents
+            END AS deviation_cents
         FROM f AS u
         """
     )
@@ -358,8 +382,8 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
         )
 
 
-def _check_model(con: "duckdb.DuckDBPyConnection", schema: str, relation: str) -> bool:
-    """Check the contract of a residual model; return whether it has a ``source_unit`` column."""
+def _check_model(con: "duckdb.DuckDBPyConnection", schema: str, relation: str) -> set[str]:
+    """Check the contract of a residual model; return the optional columns it has."""
     columns = dict(
         con.execute(
             """
@@ -387,7 +411,7 @@ def _check_model(con: "duckdb.DuckDBPyConnection", schema: str, relation: str) -
                 f"{schema}.{relation}.{column} is {data_type}; the contract is DECIMAL(18,2) "
                 "(exact money, never floating point)"
             )
-    return UNIT_COLUMN in columns
+    return {c for c in (UNIT_COLUMN, RELATION_COLUMN, CELLS_COLUMN) if c in columns}
 
 
 def _gx_frame(
@@ -396,14 +420,14 @@ def _gx_frame(
     """The integer-only frame GX validates, and the expected row count per identity."""
     frame = con.execute(
         """
-        SELECT instance_id, identity_id, abs_diff_cents,
+        SELECT instance_id, identity_id, deviation_cents,
                coalesce(tolerance_cents, 0) AS tolerance_cents
         FROM _fw_residuals WHERE route = 'validate'
         ORDER BY identity_id, instance_id
         """
     ).df()
     frame = frame.astype(
-        {"instance_id": "object", "identity_id": "object", "abs_diff_cents": "Int64",
+        {"instance_id": "object", "identity_id": "object", "deviation_cents": "Int64",
          "tolerance_cents": "int64"}
     ).reset_index(drop=True)
     expected = {identity_id: 0 for identity_id in catalogue.ids}
@@ -427,7 +451,13 @@ def _ensure_results_table(con: "duckdb.DuckDBPyConnection") -> None:
             """
         ).fetchall()
     ]
-    if existing != [(n, t.upper()) for n, t in RESULT_COLUMNS]:
+    wanted = [(n, t.upper()) for n, t in RESULT_COLUMNS]
+    if existing != wanted and existing == wanted[: len(existing)]:
+        # a results table of an older layout (fewer trailing columns): add the new ones
+        for name, type_ in RESULT_COLUMNS[len(existing):]:
+            con.execute(f"ALTER TABLE {RESULTS_TABLE} ADD COLUMN {name} {type_}")
+        existing = wanted
+    if existing != wanted:
         raise ValidationInputError(
             f"{RESULTS_TABLE} exists with another layout {existing}; drop or migrate it"
         )
@@ -499,8 +529,10 @@ def _write_results(
                                  'not evaluable (no reason given)')
                     WHEN 'unknown_unit' THEN
                         'amount unit ' || r.unit || ' unknown: the tolerance (万元) cannot be converted'
+                    WHEN 'unknown_relation' THEN
+                        'relation ' || r.relation || ' unknown (expected one of {", ".join(RELATIONS)})'
                 END AS not_evaluated_reason,
-                r.unit
+                r.unit, r.relation, r.cells
             FROM _fw_residuals AS r
             LEFT JOIN _fw_outcome AS o USING (instance_id)
             ORDER BY r.document_id NULLS LAST, r.identity_id, r.instance_id

@@ -17,14 +17,15 @@ rather than one suite per identity:
   tolerance), so Data Docs and the result parser can tell identities apart.
 
 Money stays exact: the frame GX sees contains only integers computed by DuckDB with DECIMAL
-arithmetic (``abs_diff_cents`` = |diff| x 100, ``tolerance_cents`` = floor(tolerance_per_term
-x term_count x 100)); no float ever takes a pass/fail decision. The two expectations per
-identity are:
+arithmetic (``deviation_cents`` = how far the row is from its relation, x 100: |diff| for
+``=``, max(-diff, 0) for ``>=``, a tie counting one cent for the strict ``>``/``<`` of a
+narrative comparison word; ``tolerance_cents`` = floor(tolerance_per_term x term_count x 100));
+no float ever takes a pass/fail decision. The two expectations per identity are:
 
-1. ``expect_column_values_to_not_be_null(abs_diff_cents)``: the residual is computable
+1. ``expect_column_values_to_not_be_null(deviation_cents)``: the residual is computable
    (lhs, rhs, diff, term_count present and diff = lhs - rhs; otherwise the runner nulls
-   ``abs_diff_cents``). An evaluable row that is not computable fails, it is not skipped.
-2. ``expect_column_pair_values_a_to_be_greater_than_b(tolerance_cents >= abs_diff_cents)``:
+   ``deviation_cents``). An evaluable row that is not computable fails, it is not skipped.
+2. ``expect_column_pair_values_a_to_be_greater_than_b(tolerance_cents >= deviation_cents)``:
    the identity holds within rounding tolerance.
 
 GX is imported lazily (3-4 s); importing this module is cheap.
@@ -43,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 SUITE_NAME = "fiscal_identities"
 
 #: Columns of the frame handed to GX (one row per evaluable instance).
-FRAME_COLUMNS: tuple[str, ...] = ("instance_id", "identity_id", "abs_diff_cents", "tolerance_cents")
+FRAME_COLUMNS: tuple[str, ...] = ("instance_id", "identity_id", "deviation_cents", "tolerance_cents")
 
 CHECK_COMPUTABLE = "computable"
 CHECK_TOLERANCE = "within_tolerance"
@@ -85,7 +86,7 @@ def expectations_for(identity: Identity) -> list[Any]:
     }
     return [
         gx.expectations.ExpectColumnValuesToNotBeNull(
-            column="abs_diff_cents",
+            column="deviation_cents",
             row_condition=condition,
             description=_description(identity, CHECK_COMPUTABLE),
             severity=identity.gx_severity,
@@ -93,7 +94,7 @@ def expectations_for(identity: Identity) -> list[Any]:
         ),
         gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="tolerance_cents",
-            column_B="abs_diff_cents",
+            column_B="deviation_cents",
             or_equal=True,
             ignore_row_if="either_value_is_missing",  # missing values fail check 1 instead
             row_condition=condition,

@@ -105,6 +105,10 @@ def test_build_succeeds_and_every_test_passes(real_build):
         "stg_documents", "stg_report_tables", "stg_table_cells",
         "int_document_tables", "int_expenditure_by_function", "int_expenditure_table_totals",
         "int_identity_residuals",
+        # identity residuals (models/intermediate/identities/)
+        "int_residual_cells", "int_residual_narrative_sentences", "int_residuals_t1_t4",
+        "int_residuals_t2_t3_t5", "int_residuals_t6_t7", "int_residuals_cross_tables",
+        "int_residuals_narrative", "int_residuals_completeness", "int_residuals_metadata",
         "dim_document", "fct_expenditure_by_function", "fct_summary_lines",
         # conformed dimensions, facts and analyst marts
         "stg_narrative_figures", "int_document_departments", "int_document_versions",
@@ -273,7 +277,9 @@ def _residuals(con, document_id):
 
 
 def test_residuals_of_the_real_document(wh):
-    res = _residuals(wh, DOC)
+    # the T1 and T3 identities (the fixture holds only these two tables; the others of the
+    # catalogue are not evaluable here and covered by tests/test_identities.py)
+    res = {k: v for k, v in _residuals(wh, DOC).items() if k[0] in IDENTITIES}
     counts = {}
     for identity, _ in res:
         counts[identity] = counts.get(identity, 0) + 1
@@ -426,7 +432,7 @@ def test_unit_yuan_converted_exactly(edge):
 
 
 def test_unreadable_and_missing_tables_are_one_row_per_identity(edge):
-    res = _residuals(edge, DOC_YUAN)
+    res = {k: v for k, v in _residuals(edge, DOC_YUAN).items() if k[0] in IDENTITIES}
     assert {identity for identity, _ in res} == IDENTITIES
     assert len(res) == len(IDENTITIES)
     for (identity, subject), (lhs, rhs, diff, terms, pages, evaluable, reason) in res.items():

@@ -25,16 +25,21 @@ from expectations.catalogue import (
 )
 from expectations.offline_docs import find_external_references
 
+# every identity of docs/domain.md, once (see expectations/catalogue.yml)
 EXPECTED_IDS = {
-    "t1_income_total",
-    "t1_expenditure_total",
-    "t1_income_grand_total",
-    "t1_expenditure_grand_total",
-    "t1_balance",
-    "t3_row_total",
-    "t3_class_rollup",
-    "t3_kuan_rollup",
-    "t3_grand_total",
+    "t1_income_total", "t1_expenditure_total", "t1_income_grand_total",
+    "t1_expenditure_grand_total", "t1_balance",
+    "t2_row_total", "t2_class_rollup", "t2_kuan_rollup", "t2_grand_total",
+    "t3_row_total", "t3_class_rollup", "t3_kuan_rollup", "t3_grand_total",
+    "t4_fund_balance", "t4_row_total", "t4_expenditure_total",
+    "t5_row_total", "t5_class_rollup", "t5_kuan_rollup", "t5_grand_total",
+    "t6_personnel_total", "t6_public_total", "t6_class_rollup",
+    "t7_total", "t7_vehicle_total",
+    "cross_t1_t2_income_total", "cross_t1_t3_class", "cross_t1_t3_expenditure_total",
+    "cross_t4_t5_class", "cross_t5_t6_basic", "cross_t3_t5_total",
+    "narrative_amount", "narrative_share", "narrative_item_final", "narrative_comparison_word",
+    "narrative_three_public",
+    "complete_tables_present", "meta_fiscal_year", "meta_department_name", "meta_no_placeholders",
 }
 
 # instance_id, document_id, identity_id, table_key, subject, lhs, rhs, diff, term_count, pages,
@@ -73,7 +78,7 @@ EXPECTED_STATUS = {
 RESULT_COLUMNS = [
     "run_id", "validated_at", "instance_id", "document_id", "identity_id", "description_zh",
     "description_en", "severity", "table_key", "subject", "status", "success", "lhs", "rhs",
-    "diff", "tolerance", "pages", "not_evaluated_reason", "unit",
+    "diff", "tolerance", "pages", "not_evaluated_reason", "unit", "relation", "cells",
 ]
 
 
@@ -115,16 +120,22 @@ def fetch(db: Path, sql: str, params=()):
 # catalogue
 
 
-def test_catalogue_loads_with_the_nine_identities():
+def test_catalogue_loads_with_every_identity_of_the_domain():
     catalogue = load_catalogue()
     assert set(catalogue.ids) == EXPECTED_IDS
     assert len(catalogue.ids) == len(EXPECTED_IDS)
     for identity in catalogue:
         assert identity.description_zh and identity.description_en
         assert identity.severity in ("error", "warning")
-        assert identity.tolerance_per_term == Decimal("0.01")
         assert isinstance(identity.tolerance_per_term, Decimal)
         assert identity.source_model == "intermediate.int_identity_residuals"
+        assert identity.group in ("within_table", "cross_table", "narrative", "completeness", "metadata")
+        # within a table: rounding of each printed term; the same figure restated: exact
+        if identity.group == "within_table":
+            assert identity.tolerance_per_term == Decimal("0.01"), identity.id
+            assert identity.tables and not identity.empty_table_is_zero
+        if identity.id.startswith(("cross_t1", "cross_t4", "cross_t3", "narrative_amount", "narrative_item")):
+            assert identity.tolerance_per_term == 0, identity.id
     assert catalogue.source_models == ("intermediate.int_identity_residuals",)
 
 
@@ -453,3 +464,75 @@ def test_data_docs_history_is_bounded_and_rebuilt_when_wiped(tmp_path):
     run_validations(db, docs, gx_root, "r4", validated_at=datetime(2025, 1, 4), keep_runs=2)
     assert pages() == ["r3", "r4"]
     assert find_external_references(docs) == []
+
+
+def test_dbt_seed_is_generated_from_the_catalogue():
+    from expectations.seed import SEED_PATH, seed_text
+
+    assert SEED_PATH.read_text(encoding="utf-8") == seed_text(load_catalogue()), (
+        "dbt seed stale: run python -m expectations.seed"
+    )
+
+
+def test_catalogue_rejects_unknown_tables_and_groups():
+    with pytest.raises(CatalogueError, match="tables"):
+        parse_catalogue(_doc(tables=["t10_nothing"]))
+    with pytest.raises(CatalogueError, match="group"):
+        parse_catalogue(_doc(group="other"))
+    with pytest.raises(CatalogueError, match="empty_table_is_zero"):
+        parse_catalogue(_doc(empty_table_is_zero="yes"))
+
+
+def test_relations_units_and_cells(tmp_path):
+    """'>=' passes at or above, '>'/'<' fail on a tie, '%' and 'count' units are known, cells kept."""
+    from expectations.runner import run_validations
+
+    db = tmp_path / "rel.duckdb"
+    make_residuals_db(db, [
+        ("ge_ok", "d", "cross_t3_t5_total", "t3", "total", "10.00", "9.00", "1.00", 0, "5", True, None),
+        ("ge_tie", "d", "cross_t3_t5_total", "t3", "t2", "9.00", "9.00", "0.00", 0, "5", True, None),
+        ("ge_bad", "d", "cross_t3_t5_total", "t3", "t3", "8.99", "9.00", "-0.01", 0, "5", True, None),
+        ("gt_tie", "d", "narrative_comparison_word", "n", "a", "5.00", "5.00", "0.00", 0, "20", True, None),
+        ("gt_ok", "d", "narrative_comparison_word", "n", "b", "5.01", "5.00", "0.01", 0, "20", True, None),
+        ("lt_bad", "d", "narrative_comparison_word", "n", "c", "5.01", "5.00", "0.01", 0, "20", True, None),
+        ("pct", "d", "narrative_share", "n", "s", "79.49", "79.50", "-0.01", 1, "21", True, None),
+        ("cnt", "d", "complete_tables_present", "t9", "t9", "0.00", "1.00", "-1.00", 2, "", True, None),
+        ("odd", "d", "cross_t3_t5_total", "t3", "x", "1.00", "1.00", "0.00", 0, "5", True, None),
+    ])
+    con = duckdb.connect(str(db))
+    for column in ("source_unit", "relation", "cells"):
+        con.execute(f"ALTER TABLE intermediate.int_identity_residuals ADD COLUMN {column} VARCHAR")
+    con.execute(
+        "UPDATE intermediate.int_identity_residuals SET "
+        "relation = CASE WHEN instance_id LIKE 'ge%' THEN '>=' WHEN instance_id LIKE 'gt%' THEN '>' "
+        "  WHEN instance_id LIKE 'lt%' THEN '<' WHEN instance_id = 'odd' THEN '~' ELSE '=' END, "
+        "source_unit = CASE instance_id WHEN 'pct' THEN '%' WHEN 'cnt' THEN 'count' ELSE '万元' END, "
+        "cells = 'T3 p5 r0 total total=' || lhs"
+    )
+    con.close()
+    run_validations(db, tmp_path / "docs", tmp_path / "gx", "r")
+    rows = {r[0]: r[1:] for r in fetch(
+        db, "SELECT instance_id, status, relation, unit, cells, not_evaluated_reason FROM quality.expectation_results")}
+    assert {k: v[0] for k, v in rows.items()} == {
+        "ge_ok": "passed", "ge_tie": "passed", "ge_bad": "failed", "gt_tie": "failed", "gt_ok": "passed",
+        "lt_bad": "failed", "pct": "passed", "cnt": "failed", "odd": "not_evaluated",
+    }
+    assert rows["ge_ok"][1:4] == (">=", "万元", "T3 p5 r0 total total=10.00")
+    assert "relation ~ unknown" in rows["odd"][4]
+
+
+def test_results_table_of_an_older_layout_gets_the_new_columns(tmp_path):
+    from expectations.runner import RESULT_COLUMNS as COLUMNS, run_validations
+
+    db = tmp_path / "old.duckdb"
+    make_residuals_db(db, RESIDUALS[:2])
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA quality")
+    old = ", ".join(f"{n} {t}" for n, t in COLUMNS[:-2])
+    con.execute(f"CREATE TABLE quality.expectation_results ({old})")
+    con.close()
+    run_validations(db, tmp_path / "docs", tmp_path / "gx", "r")
+    columns = [r[0] for r in fetch(
+        db, "SELECT column_name FROM information_schema.columns WHERE table_name = 'expectation_results' "
+            "ORDER BY ordinal_position")]
+    assert columns == RESULT_COLUMNS

@@ -1,0 +1,75 @@
+-- complete_tables_present: one instance per loaded document and standard table (T1..T9).
+-- lhs = 1 when the table is there (located, whatever its parse status; or present and empty
+-- with a note saying why), 0 when it is missing or empty without a note; rhs = 1. Unit 'count',
+-- tolerance 0. A missing table is not evaluable (never failed) when the parser could have
+-- missed it: the document has a 决算表 with a title no spec knows (table_key 'unknown'), or no
+-- standard table was located at all (layout not recognised).
+with tables as (
+
+    select * from {{ ref('int_document_tables') }}
+
+),
+
+unknown_titles as (
+
+    select
+        document_id,
+        string_agg(coalesce(title, '?') || ' (p' || coalesce(cast(first_page as varchar), '?') || ')', '; '
+                   order by first_page)                                        as titles
+    from {{ ref('stg_report_tables') }}
+    where table_key not in (select table_key from {{ ref('standard_tables') }})
+    group by document_id
+
+),
+
+located as (
+
+    select document_id, count(*) filter (where availability <> 'missing') as n_located
+    from tables
+    group by document_id
+
+),
+
+instances as (
+
+    select
+        tables.document_id,
+        'complete_tables_present'                                              as identity_id,
+        tables.table_key,
+        tables.table_key                                                       as subject,
+        cast(case
+            when tables.availability = 'missing' then 0
+            when tables.availability = 'empty' and nullif(trim(tables.note), '') is null then 0
+            else 1
+        end as decimal(18, 2))                                                 as lhs,
+        cast(1 as decimal(18, 2))                                              as rhs,
+        2                                                                      as term_count,
+        case when tables.first_page is not null
+            then range(tables.first_page, tables.last_page + 1) else [] end     as page_list,
+        'T' || tables.table_no || ' ' || tables.table_key || ': ' || case
+            when tables.availability = 'missing' then 'not found in the document'
+            else coalesce(tables.title, '') || ' p' || tables.first_page
+                 || case when tables.last_page > tables.first_page then '-' || tables.last_page else '' end
+                 || ' ' || tables.availability
+                 || case when tables.availability = 'empty'
+                        then coalesce(' (note: ' || nullif(trim(tables.note), '') || ')', ' without a note') else '' end
+        end                                                                    as cells,
+        '='                                                                    as relation,
+        case
+            when tables.availability = 'missing' and unknown_titles.titles is not null
+                then 'table not found, but tables with unrecognised titles were: ' || unknown_titles.titles
+                     || ' (parser may have missed it)'
+            when tables.availability = 'missing' and located.n_located = 0
+                then 'no standard table located in the document (layout not recognised by the parser)'
+        end                                                                    as problem,
+        'count'                                                                as source_unit
+    from tables
+    inner join located
+        on located.document_id = tables.document_id
+    left join unknown_titles
+        on unknown_titles.document_id = tables.document_id
+
+)
+
+select {{ residual_output_columns('instances') }}
+from instances

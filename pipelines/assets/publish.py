@@ -3,6 +3,14 @@
 Analysts open the published file; the run never holds it open. A reader that has the old file
 open keeps reading the old version (POSIX rename keeps its inode alive) and sees the new data on
 reconnect. A failed run never reaches this asset, so the last good publication stays in place.
+
+The published file is written in an older DuckDB storage format (`PUBLISH_STORAGE_VERSION`,
+default v1.0.0) so that analysts' DuckDB 1.x clients can open it too: DuckDB 2.0 writes storage
+version 69, which 1.x refuses. Instead of copying the working file byte for byte, the publisher
+attaches a new file with `STORAGE_VERSION` and copies the whole database into it
+(`COPY FROM DATABASE`: schemas, tables, views). Measured: DuckDB 1.1.3 to 1.5.6 and 2.0 open the
+result and read every table and view; DuckDB 1.0.0 reads the tables but not the view
+definitions. Set FW_PUBLISH_STORAGE_VERSION=latest to publish a plain copy in the newest format.
 """
 
 import os
@@ -17,16 +25,62 @@ from pipelines.assets.quality import expectation_results
 from pipelines.assets.warehouse import warehouse_models
 from pipelines.settings import PipelineSettings
 
+# Oldest DuckDB storage format the published file is written in ('latest': the writer's own).
+PUBLISH_STORAGE_VERSION = os.environ.get("FW_PUBLISH_STORAGE_VERSION", "v1.0.0")
 
-def publish_file(working: Path, published: Path) -> None:
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy_in_storage_version(working: Path, target: Path, storage_version: str) -> None:
+    """Copy every schema, table and view of `working` into a new file `target` written in
+    `storage_version`. The working file is attached under its own catalog name (its stem, the
+    published file's stem too), so the views' catalog-qualified references resolve during the
+    copy and in the published file."""
+    with duckdb.connect() as con:
+        con.execute(f"attach {_literal(str(working))} as {_quote(working.stem)} (read_only)")
+        con.execute(f"attach {_literal(str(target))} as publishing (storage_version {_literal(storage_version)})")
+        con.execute(f"copy from database {_quote(working.stem)} to publishing")
+        con.execute("detach publishing")
+
+
+def publish_file(working: Path, published: Path, storage_version: str | None = None) -> None:
+    """Write the analysts' file next to `published` under a temporary name, then rename it over
+    `published` in one step. Nothing is written to `published` itself before the rename, so an
+    error at any point leaves the previous publication untouched (byte-identical)."""
+    storage_version = PUBLISH_STORAGE_VERSION if storage_version is None else storage_version
     with duckdb.connect(str(working)) as con:
         con.execute("checkpoint")
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(f".{published.name}.publishing")
-    shutil.copyfile(working, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, published)
+    leftovers = (tmp, tmp.with_name(tmp.name + ".wal"))
+    for path in leftovers:  # from a run killed while publishing
+        path.unlink(missing_ok=True)
+    try:
+        if storage_version in ("", "latest"):
+            shutil.copyfile(working, tmp)
+        else:
+            _copy_in_storage_version(working, tmp, storage_version)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, published)
+        _fsync_dir(published.parent)
+    finally:
+        for path in leftovers:
+            path.unlink(missing_ok=True)
 
 
 @asset(
@@ -37,6 +91,9 @@ def publish_file(working: Path, published: Path) -> None:
 )
 def published_warehouse(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
     publish_file(settings.working_db, settings.warehouse)
-    context.log.info(f"published {settings.warehouse}")
-    return MaterializeResult(metadata={"path": str(settings.warehouse), "bytes": settings.warehouse.stat().st_size})
-
+    context.log.info(f"published {settings.warehouse} (storage compatible with DuckDB {PUBLISH_STORAGE_VERSION})")
+    return MaterializeResult(metadata={
+        "path": str(settings.warehouse),
+        "bytes": settings.warehouse.stat().st_size,
+        "storage_version": PUBLISH_STORAGE_VERSION,
+    })

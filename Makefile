@@ -40,8 +40,17 @@ dev: setup
 		$(VENV)/bin/dagster dev -w workspace.yaml
 
 ## make docs: dbt docs (catalog of every model and column) into dbt_project/target
+## (static_index.html opens offline). The catalog is read from a private copy of the published
+## warehouse, or, before any run, from the dbt fixture built into that copy: the nightly run's
+## working file is never opened, so docs and a running night never lock each other out.
+DOCS_DB := $(CURDIR)/var/docs/warehouse.duckdb
 docs: setup
-	cd dbt_project && FW_WORKING_DB=$(CURDIR)/var/data/work/warehouse.duckdb ../$(VENV)/bin/dbt docs generate --profiles-dir .
+	rm -rf var/docs && mkdir -p var/docs
+	if [ -f $(WAREHOUSE) ]; then cp $(WAREHOUSE) $(DOCS_DB); else \
+		$(PY) dbt_project/tests_fixture/build_fixture.py $(DOCS_DB) && \
+		cd dbt_project && FW_WORKING_DB=$(DOCS_DB) ../$(VENV)/bin/dbt build --quiet --profiles-dir . ; fi
+	cd dbt_project && FW_WORKING_DB=$(DOCS_DB) ../$(VENV)/bin/dbt docs generate --static --profiles-dir .
+	@echo "dbt docs: dbt_project/target/static_index.html (or: cd dbt_project && ../$(VENV)/bin/dbt docs serve --profiles-dir .)"
 
 clean:
 	rm -rf var $(DEMO) dbt_project/target dbt_project/logs .dagster_home

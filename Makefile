@@ -48,7 +48,8 @@ docs: setup
 	rm -rf var/docs && mkdir -p var/docs
 	if [ -f $(WAREHOUSE) ]; then cp $(WAREHOUSE) $(DOCS_DB); else \
 		$(PY) dbt_project/tests_fixture/build_fixture.py $(DOCS_DB) && \
-		cd dbt_project && FW_WORKING_DB=$(DOCS_DB) ../$(VENV)/bin/dbt build --quiet --profiles-dir . ; fi
+		cd dbt_project && FW_WORKING_DB=$(DOCS_DB) ../$(VENV)/bin/dbt seed --quiet --profiles-dir . && \
+		FW_WORKING_DB=$(DOCS_DB) ../$(VENV)/bin/dbt run --quiet --profiles-dir . ; fi
 	cd dbt_project && FW_WORKING_DB=$(DOCS_DB) ../$(VENV)/bin/dbt docs generate --static --profiles-dir .
 	@echo "dbt docs: dbt_project/target/static_index.html (or: cd dbt_project && ../$(VENV)/bin/dbt docs serve --profiles-dir .)"
 

@@ -15,7 +15,7 @@ import duckdb
 
 from ingest.archive import ArchivedDocument
 from ingest.records import ParsedDocument
-from ingest.workers import cache_path
+from ingest.workers import local_cache_files
 
 _DDL = """
 create schema if not exists raw;
@@ -82,7 +82,8 @@ def load_staging(
     if rows:
         con.executemany("insert into raw.documents values (" + ",".join(["?"] * 17) + ")", rows)
 
-    files = [str(cache_path(parsed_root, r[0])) for r in rows if r[6] == "loaded"]
+    # A parse cache behind a URL is copied to <data>/work/parse_cache_copy first (DuckDB reads local files).
+    files = local_cache_files(parsed_root, [r[0] for r in rows if r[6] == "loaded"], data_dir / "work" / "parse_cache_copy")
     if files:
         source = (
             "read_json($files, format='auto', columns={'document_id': 'VARCHAR', "

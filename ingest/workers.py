@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from pebble import ProcessPool
 from pebble.common import ProcessExpired
+from upath import UPath
 
 from ingest.archive import ArchivedDocument
 from ingest.records import PARSER_VERSION, DocumentMetadata, ParsedDocument
@@ -30,7 +32,23 @@ class ParseLimits:
     workers: int = 2
 
 
-def cache_path(parsed_root: Path, document_id: str) -> Path:
+def storage_root(location: str) -> Path | UPath:
+    """The parse cache's root from a folder or a URL.
+
+    A folder or a `file://` URL gives a local `Path`; any other fsspec URL (`s3://bucket/prefix`,
+    `gs://…`, `memory://…`) gives a `UPath`, which the cache functions below use like a `Path`.
+    """
+    if "://" not in location:
+        return Path(location).resolve()
+    root = UPath(location)
+    return Path(root.path).resolve() if root.protocol in ("file", "local") else root
+
+
+def is_local(root: Path | UPath) -> bool:
+    return isinstance(root, Path)  # UPath of a remote or in-memory store is not a pathlib.Path
+
+
+def cache_path(parsed_root: Path | UPath, document_id: str) -> Path | UPath:
     return parsed_root / PARSER_VERSION / f"{document_id}.json"
 
 
@@ -44,10 +62,31 @@ def read_cached(parsed_root: Path, document_id: str) -> ParsedDocument | None:
 def write_cached(parsed_root: Path, doc: ParsedDocument) -> Path:
     path = cache_path(parsed_root, doc.document_id)
     path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(doc.to_json_dict(), ensure_ascii=False)
+    if not is_local(path):  # one object write: readers see the whole object or none
+        path.write_text(text, encoding="utf-8")
+        return path
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc.to_json_dict(), ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def local_cache_files(parsed_root: Path | UPath, document_ids: list[str], copy_dir: Path) -> list[str]:
+    """Local file names of the cached results, for DuckDB's `read_json`.
+
+    A local cache is read in place. A cache behind a URL is first copied into `copy_dir` (emptied
+    first): DuckDB reads `s3://` only with its httpfs extension and `memory://` not at all.
+    """
+    paths = [cache_path(parsed_root, i) for i in document_ids]
+    if is_local(parsed_root):
+        return [str(p) for p in paths]
+    shutil.rmtree(copy_dir, ignore_errors=True)
+    copy_dir.mkdir(parents=True)
+    local = [str(copy_dir / p.name) for p in paths]
+    if paths:
+        parsed_root.fs.get([p.path for p in paths], local)
+    return local
 
 
 def _limit_memory(memory_bytes: int) -> None:

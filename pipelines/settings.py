@@ -5,6 +5,8 @@ Environment variables (used by `dagster dev` and the schedule):
   FW_WAREHOUSE    the published warehouse analysts open    (default: var/warehouse.duckdb)
   FW_DATA_DIR     archive, parse cache, working file, docs (default: <warehouse dir>/data)
   FW_MANIFEST     optional CSV of URLs to download (columns: url, department, region, year)
+  FW_PARSE_CACHE_URL  where parse results are kept: a folder or an fsspec URL such as
+                  s3://bucket/prefix (default: <data dir>/parsed); see docs/scale-out.md
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ import os
 from pathlib import Path
 
 from dagster import ConfigurableResource
+from upath import UPath
+
+from ingest.workers import storage_root
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +26,7 @@ class PipelineSettings(ConfigurableResource):
     warehouse_path: str = os.environ.get("FW_WAREHOUSE", str(PROJECT_ROOT / "var" / "warehouse.duckdb"))
     data_dir: str = os.environ.get("FW_DATA_DIR", "")
     manifest_path: str = os.environ.get("FW_MANIFEST", "")
+    parse_cache_url: str = os.environ.get("FW_PARSE_CACHE_URL", "")
     parse_workers: int = 2
     parse_timeout_seconds: float = 180.0
 
@@ -49,8 +55,9 @@ class PipelineSettings(ConfigurableResource):
         return self.data / "archive"
 
     @property
-    def parsed_dir(self) -> Path:
-        return self.data / "parsed"
+    def parsed_dir(self) -> Path | UPath:
+        # A UPath when parse_cache_url is a non-local URL; reads and writes go through fsspec.
+        return storage_root(self.parse_cache_url) if self.parse_cache_url else self.data / "parsed"
 
     @property
     def working_db(self) -> Path:

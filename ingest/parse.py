@@ -15,6 +15,8 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from ingest import classify
 from ingest.metadata import read_metadata
+from ingest.narrative import extract_narrative
+from ingest.performance import extract_performance_indicators
 from ingest.records import Cell, DocumentMetadata, ParsedDocument, QuarantineError, ReportTable
 from ingest.tables.grid import ColumnMap, TableLayoutError, read_table_page, rows_to_cells
 from ingest.tables.locate import empty_table_note, find_title, is_narrative_page
@@ -174,4 +176,7 @@ def _walk_pages(pages, document_id: str, meta: DocumentMetadata) -> ParsedDocume
     known = [t for t in tables if t.table_key != "unknown"]
     classify.check_has_tables(known)
     classify.check_has_amounts(cells)
-    return ParsedDocument(document_id, "loaded", None, meta, tables, cells)
+    figures = extract_narrative(page_texts)  # pure functions over the texts: never raise
+    indicators = extract_performance_indicators(page_texts)
+    return ParsedDocument(document_id, "loaded", None, meta, tables, cells,
+                          narrative_figures=figures, performance_indicators=indicators)

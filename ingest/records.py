@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-PARSER_VERSION = "2026.11.26-1"
+PARSER_VERSION = "2026.11.26-2"
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,57 @@ class DocumentMetadata:
     metadata_conflicts: str | None = None
 
 
+@dataclass(frozen=True)
+class NarrativeFigure:
+    """One figure the narrative (情况说明) states, with the sentence and page it was read from.
+
+    `value` is exactly as printed and `unit` as printed (万元, 元, %, 辆, 台（套）; None when a % sign
+    is missing); `unit_suspect` records a unit that looks wrong (`115.53元` among 万元 figures),
+    it never converts. figure_key says what the figure is (income_total, share, item_budget, ...),
+    subject what it is about (for share / yoy_change / completion_rate the figure_key of the line,
+    with `.item` for a 三公 line; for three_public_* the 三公 item; a vehicle type; ...).
+    """
+
+    page: int
+    section: str
+    subsection: str | None
+    sentence: str
+    figure_key: str
+    subject: str | None
+    value: Decimal
+    unit: str | None
+    unit_suspect: bool = False
+    raw_text: str = ""
+    class_name: str | None = None  # 类/款/项 names as printed; class_code from the 类 name
+    kuan_name: str | None = None
+    item_name: str | None = None
+    class_code: str | None = None
+    comparison_word: str | None = None  # 大于/小于/等于/持平 (budget vs final), 增加/减少... (changes)
+    relative_to: str | None = None  # the whole a share is of, as printed (本年支出合计)
+
+
+@dataclass(frozen=True)
+class PerformanceIndicator:
+    """One row of the 部门整体支出绩效自评表: indicator, target, actual as printed; weight and score."""
+
+    page: int
+    table_title: str
+    category: str | None  # the 二级指标 (数量指标, 质量指标, ...) the row sits under, when read
+    indicator: str
+    target: str | None
+    actual: str | None
+    weight: Decimal | None
+    score: Decimal | None
+    note: str | None = None
+
+
+def _with_decimals_as_str(record, *names: str) -> dict:
+    row = asdict(record)
+    for name in names:
+        row[name] = None if row[name] is None else str(row[name])
+    return row
+
+
 @dataclass
 class ParsedDocument:
     """Everything the parser learnt from one document: the unit of the parse cache."""
@@ -68,6 +119,8 @@ class ParsedDocument:
     cells: list[Cell] = field(default_factory=list)
     parser_version: str = PARSER_VERSION
     parse_seconds: float = 0.0
+    narrative_figures: list[NarrativeFigure] = field(default_factory=list)
+    performance_indicators: list[PerformanceIndicator] = field(default_factory=list)
 
     def to_json_dict(self) -> dict:
         return {
@@ -81,6 +134,10 @@ class ParsedDocument:
             ],
             "parser_version": self.parser_version,
             "parse_seconds": round(self.parse_seconds, 3),
+            "narrative_figures": [_with_decimals_as_str(f, "value") for f in self.narrative_figures],
+            "performance_indicators": [
+                _with_decimals_as_str(p, "weight", "score") for p in self.performance_indicators
+            ],
         }
 
     @classmethod
@@ -97,6 +154,15 @@ class ParsedDocument:
             ],
             parser_version=data["parser_version"],
             parse_seconds=data.get("parse_seconds", 0.0),
+            narrative_figures=[
+                NarrativeFigure(**{**f, "value": Decimal(f["value"])})
+                for f in data.get("narrative_figures") or []
+            ],
+            performance_indicators=[
+                PerformanceIndicator(**{**p, "weight": None if p["weight"] is None else Decimal(p["weight"]),
+                                        "score": None if p["score"] is None else Decimal(p["score"])})
+                for p in data.get("performance_indicators") or []
+            ],
         )
 
 

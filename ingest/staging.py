@@ -15,6 +15,7 @@ import duckdb
 
 from ingest.archive import ArchivedDocument
 from ingest.records import ParsedDocument
+from ingest.staging_narrative import load_narrative_tables
 from ingest.workers import local_cache_files
 
 _DDL = """
@@ -105,6 +106,7 @@ def load_staging(
             order by document_id, c.table_key, c.row_index, c.column_key""",
             {"files": files},
         )
+    load_narrative_tables(con, files)  # raw.narrative_figures, raw.performance_indicators
     counts = con.execute(
         """select (select count(*) from raw.documents),
                   (select count(*) from raw.documents where status = 'loaded'),

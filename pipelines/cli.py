@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--warehouse", required=True, help="the published DuckDB file")
     status.add_argument("--data-dir", help="as given to run (default: <warehouse dir>/data)")
     status.set_defaults(func=cmd_status)
+    from pipelines.review_cli import add_review_parser
+
+    add_review_parser(sub)
     return parser
 
 

@@ -106,7 +106,7 @@ def test_build_succeeds_and_every_test_passes(real_build):
         "int_document_tables", "int_expenditure_by_function", "int_expenditure_table_totals",
         "int_identity_residuals",
         # identity residuals (models/intermediate/identities/)
-        "int_residual_cells", "int_residual_narrative_sentences", "int_residuals_t1_t4",
+        "int_residual_cells", "int_residual_narrative_figures", "int_residuals_t1_t4",
         "int_residuals_t2_t3_t5", "int_residuals_t6_t7", "int_residuals_cross_tables",
         "int_residuals_narrative", "int_residuals_completeness", "int_residuals_metadata",
         "dim_document", "fct_expenditure_by_function", "fct_summary_lines",

@@ -45,7 +45,7 @@ documents as (
 narrative_pages as (
 
     select document_id, min(page) as first_page, max(page) as last_page, count(*) as n_figures
-    from {{ ref('stg_narrative_figures') }}
+    from {{ ref('int_residual_narrative_figures') }}
     group by document_id
 
 ),

@@ -40,7 +40,9 @@ with documents as (
 
 narrative as (
 
-    select * from {{ ref('int_residual_narrative_sentences') }}
+    select distinct document_id, page, sentence
+    from {{ ref('int_residual_narrative_figures') }}
+    where nullif(trim(sentence), '') is not null
 
 ),
 

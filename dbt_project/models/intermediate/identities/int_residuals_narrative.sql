@@ -556,6 +556,10 @@ three_public_terms as (
                 where t7_items.document_id = three_public.document_id
                   and t7_items.basis = three_public.basis
                   and t7_items.item = three_public.subject
+            ) and exists (  -- an empty T7 (本表无数据) counts as zeros
+                select 1 from tables
+                where tables.document_id = three_public.document_id
+                  and tables.table_key = 't7_three_public' and tables.availability = 'parsed'
             )
                 then 'T7 ' || three_public.basis || ' ' || coalesce(three_public.subject, '?') || ' not found'
         end                                                                  as problem

@@ -1,0 +1,73 @@
+"""Every failure the identities find on the real final accounts of ../shared/corpus/final, with the
+verdict of a reader who looked at the printed pages (pdfplumber page.to_image). The goal is zero
+pipeline errors: every failure here is a defect of the published document.
+
+上海市普陀区财政局2024年度部门决算.pdf (25 pages)
+  cross_t1_t3_class 208       T1 p6 prints 社会保障和就业支出 326.71; T3 p10 prints 326.72          true defect
+  cross_t4_t5_class 208       T4 p12 prints 326.71 (合计 and 一般公共预算); T5 p15 prints 326.72  true defect
+  narrative_amount            p21 "财政拨款收入支出总计0.3万元"; T4 p13 总计 2,961.68                 true defect
+  narrative_share 201         p21 "一般公共服务支出（类）2106.66万元，占71.73%"; 2106.66 / 2940.05
+                              = 71.65% (the four class shares printed add up to 100.07%)             true defect
+  Within tolerance, recorded (diff != 0, passed): T2/T3/T5 合计 = Σ类 - 0.01 (the 208 rows print
+  326.72 while the 合计 rows agree with T1's 326.71); T6 p16 301 2,082.85 vs Σ款 2,082.86, 302
+  171.07 vs Σ款 171.09 (rounding of the printed 款).
+中共上海市普陀区委社会工作部 2024 年度部门决算.pdf (24 pages): no failure. Within tolerance: T5 基本支出
+  105.58 vs T6 95.36 + 10.23; narrative share 9.55% vs 29.42 / 307.82 = 9.56%; T6 302 10.23 vs Σ款 10.22.
+"""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from expectations.catalogue import load_catalogue
+
+# (department, identity_id, subject) -> verdict
+EXPECTED_FAILURES = {
+    ("上海市普陀区财政局", "cross_t1_t3_class", "208"): "true defect: T1 p6 326.71 vs T3 p10 326.72",
+    ("上海市普陀区财政局", "cross_t4_t5_class", "208"): "true defect: T4 p12 326.71 vs T5 p15 326.72",
+    ("上海市普陀区财政局", "narrative_amount", "appropriation_total_income_expenditure#1"):
+        "true defect: p21 财政拨款收入支出总计0.3万元 vs T4 总计 2,961.68",
+    ("上海市普陀区财政局", "narrative_share", "share:201#1"):
+        "true defect: p21 71.73% vs 2106.66 / 2940.05 = 71.65%",
+}
+
+
+@pytest.fixture(scope="module")
+def results(real_run):
+    code, _, warehouse = real_run
+    assert code == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            """select d.department, r.identity_id, r.subject, r.status, r.lhs, r.rhs, r.diff, r.pages,
+                      r.not_evaluated_reason
+               from quality.expectation_results r join raw.documents d using (document_id)"""
+        ).fetchall()
+
+
+def test_every_failure_on_the_real_documents_is_a_true_defect(results):
+    failures = {(dept, identity, subject) for dept, identity, subject, status, *_ in results if status == "failed"}
+    assert failures == set(EXPECTED_FAILURES)
+
+
+def test_the_known_defect_values(results):
+    rows = {(r[0], r[1], r[2]): r[3:8] for r in results}
+    status, lhs, rhs, diff, pages = rows[("上海市普陀区财政局", "cross_t1_t3_class", "208")]
+    assert (status, str(lhs), str(rhs), str(diff), pages) == ("failed", "326.71", "326.72", "-0.01", "6,10")
+    # the 合计 row of T3 is one cent below the sum of its 类 rows: within tolerance, recorded
+    status, lhs, rhs, diff, _ = rows[("上海市普陀区财政局", "t3_grand_total", "total")]
+    assert (status, str(lhs), str(rhs), str(diff)) == ("passed", "2940.05", "2940.06", "-0.01")
+
+
+def test_every_identity_is_evaluated_on_the_real_documents(results):
+    evaluated = {identity for _, identity, _, status, *_ in results if status in ("passed", "failed")}
+    assert evaluated == set(load_catalogue().ids)
+
+
+def test_not_evaluated_only_where_the_document_has_nothing_to_check(results):
+    """The 社会工作部 prints T7 empty with its note; nothing else is left unchecked."""
+    not_evaluated = {(dept, identity): reason for dept, identity, _, status, *_rest, reason in results
+                     if status == "not_evaluated"}
+    for (dept, identity), reason in not_evaluated.items():
+        assert dept == "中共上海市普陀区委社会工作部", (dept, identity, reason)
+        assert identity in ("t7_total", "t7_vehicle_total", "narrative_three_public"), (identity, reason)
+        assert "本表无数据" in reason or "applies to" in reason

@@ -5,6 +5,7 @@ belongs to a table. Anything that makes the document unusable becomes a quaranti
 """
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from ingest import classify
 from ingest.metadata import read_metadata
+from ingest.pagetext import PageTextError, pdfium_page_texts
 from ingest.narrative import extract_narrative
 from ingest.performance import extract_performance_indicators
 from ingest.records import Cell, DocumentMetadata, ParsedDocument, QuarantineError, ReportTable
@@ -23,6 +25,7 @@ from ingest.tables.locate import empty_table_note, find_title, is_narrative_page
 from ingest.tables.specs import TableSpec
 
 MAX_PAGES = 600
+_AMOUNT_IN_TEXT = re.compile(r"\d\.\d\d(?!\d)")
 
 
 class _OpenTable:
@@ -109,7 +112,13 @@ def _parse(path: Path, document_id: str, meta: DocumentMetadata) -> ParsedDocume
         if len(pages) > MAX_PAGES:
             raise QuarantineError("too_large", f"{len(pages)} pages (limit {MAX_PAGES}): not a departmental report")
         try:
-            return _walk_pages(pages, document_id, meta)
+            texts = pdfium_page_texts(path)
+        except PageTextError:
+            texts = None  # pdfplumber reads the text page by page instead
+        if texts is not None and len(texts) != len(pages):
+            texts = None
+        try:
+            return _walk_pages(pages, document_id, meta, texts)
         except QuarantineError:
             raise
         except MemoryError as exc:
@@ -121,7 +130,7 @@ def _parse(path: Path, document_id: str, meta: DocumentMetadata) -> ParsedDocume
             raise QuarantineError("corrupt", f"PDF could not be read ({type(exc).__name__}: {exc})") from exc
 
 
-def _walk_pages(pages, document_id: str, meta: DocumentMetadata) -> ParsedDocument:
+def _walk_pages(pages, document_id: str, meta: DocumentMetadata, texts: list[str] | None) -> ParsedDocument:
     page_texts: list[str] = []
     tables: list[ReportTable] = []
     cells: list[Cell] = []
@@ -137,13 +146,16 @@ def _walk_pages(pages, document_id: str, meta: DocumentMetadata) -> ParsedDocume
         current, note = None, None
 
     for page_no, page in enumerate(pages, start=1):
-        text = page.extract_text(y_tolerance=5) or ""
+        text = texts[page_no - 1] if texts is not None else (page.extract_text(y_tolerance=5) or "")
         page_texts.append(text)
         if page_no == 1:
             classify.check_not_scanned([text], [len(page.images)]) if not text.strip() and len(pages) == 1 else None
         spec, title = find_title(text)
         if spec is not None and spec.key not in seen_keys:
-            grids = page.extract_tables()
+            # An empty table (本表无数据 and no amount on the page) needs no table geometry:
+            # skipping pdfplumber there saves its slowest work on a page with nothing to read.
+            skip = empty_table_note(text) and not _AMOUNT_IN_TEXT.search(text)
+            grids = [] if skip else page.extract_tables()
             if grids or empty_table_note(text):
                 close_current()
                 seen_keys.add(spec.key)

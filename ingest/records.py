@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-PARSER_VERSION = "2026.11.26-2"
+PARSER_VERSION = "2026.11.25-pdfium-1"
 
 
 @dataclass(frozen=True)

@@ -246,3 +246,12 @@ def test_region_classes_roll_up_the_departments(answers):
     rows = _records(answers, "region_classes")
     levels = {r["region_key"]: r["region_level"] for r in rows}
     assert levels.get("湖南省株洲市") == "city" and levels.get("上海市普陀区") == "district"
+
+
+def test_narrative_restates_the_finance_bureau_total(answers):
+    rows = [r for r in _records(answers, "narrative_vs_tables") if r["department_name"] == "上海市普陀区财政局"]
+    assert rows, "the narrative of 上海市普陀区财政局 2024 states its 本年支出合计"
+    r = rows[0]
+    assert (r["value"], r["unit"], r["narrative_wan"], r["table_wan"], r["agrees"]) == (
+        D("2940.05"), "万元", D("2940.05"), D("2940.05"), True)
+    assert "2940.05" in r["sentence"].replace(",", "")

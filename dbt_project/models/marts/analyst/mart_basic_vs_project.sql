@@ -74,7 +74,7 @@ departments as (
 )
 
 select
-    documents.department_key || '|' || cast(documents.fiscal_year as varchar) || '|' || combined.fund_scope
+    documents.department_key || '|' || coalesce(cast(documents.fiscal_year as varchar), '') || '|' || combined.fund_scope
                                                                      as basic_vs_project_key,
     documents.department_key,
     departments.department_name,

@@ -34,7 +34,7 @@ with_totals as (
 )
 
 select
-    with_totals.department_key || '|' || cast(with_totals.fiscal_year as varchar) || '|' || with_totals.function_code
+    with_totals.department_key || '|' || coalesce(cast(with_totals.fiscal_year as varchar), '') || '|' || with_totals.function_code
                                                                       as spending_by_class_key,
     with_totals.department_key,
     departments.department_name,

@@ -95,7 +95,7 @@ measured as (
 
 select
     measured.department_key || '|' || measured.fund_scope || '|' || measured.function_code
-        || '|' || cast(measured.fiscal_year as varchar)                    as spending_yoy_key,
+        || '|' || coalesce(cast(measured.fiscal_year as varchar), '')                    as spending_yoy_key,
     measured.department_key,
     departments.department_name,
     measured.fund_scope,

@@ -21,7 +21,7 @@ departments as (
 )
 
 select
-    this_year.department_key || '|' || cast(this_year.fiscal_year as varchar) || '|' || this_year.item
+    this_year.department_key || '|' || coalesce(cast(this_year.fiscal_year as varchar), '') || '|' || this_year.item
                                                                       as three_public_trend_key,
     this_year.department_key,
     departments.department_name,

@@ -180,10 +180,10 @@ share_reads as (
 
 reads as (
 
-    select figure_id, document_id, identity_id, statement, anchor, anchor_class from amount_figures
+    select figure_id, document_id, identity_id, statement, anchor, anchor_class, class_name from amount_figures
     union all
     select share_figures.figure_id, share_figures.document_id, share_figures.identity_id,
-           share_figures.statement, share_reads.anchor, share_reads.anchor_class
+           share_figures.statement, share_reads.anchor, share_reads.anchor_class, share_figures.class_name
     from share_figures
     inner join share_reads on share_reads.figure_id = share_figures.figure_id
 
@@ -210,7 +210,7 @@ read_state as (
         string_agg(
             case
                 when specs.per_class and reads.anchor_class is null
-                    then 'class name not resolved to a function code'
+                    then 'class name ' || coalesce(reads.class_name, '?') || ' not resolved to a function code'
                 when anchor_tables.availability is null or anchor_tables.availability not in ('parsed', 'empty')
                     then 'table ' || specs.table_key || ' ' || coalesce(anchor_tables.availability, 'missing')
                 when anchor_tables.availability = 'parsed' and found.n_cells is null

@@ -211,6 +211,9 @@ ITEMS: dict[str, tuple[str, str]] = {
     "2299999": ("其他支出", "project"),
 }
 
+# (region, short name) of departments whose real reports are in the shared corpus.
+REAL_DEPARTMENTS = {("上海市普陀区", "财政局")}
+
 # (short department name, function items of its own business). The first item is its 行政运行.
 DEPARTMENT_TYPES: list[tuple[str, list[str]]] = [
     ("财政局", ["2010601", "2010602", "2010607", "2010608", "2010650", "2010699"]),

@@ -65,7 +65,12 @@ def plan_corpus(count: int, seed: int) -> list[DocSpec]:
     # (region, dept) combinations: first the main regions round robin, each with other departments
     combos = [(main[j % MAIN_REGIONS], depts[j % len(depts)]) for j in range(len(depts) * MAIN_REGIONS)]
     combos = list(dict.fromkeys(combos))
-    rest = [(r, d) for r in catalog.REGIONS[MAIN_REGIONS:] for d in depts]
+    # Never invent a department that publishes for real (the corpus's 上海市普陀区财政局): a
+    # warehouse holding both would see the fictitious report as a version of the real one.
+    real = {(region, catalog.DEPARTMENT_TYPES[d][0]) for region, d in combos} & catalog.REAL_DEPARTMENTS
+    combos = [(r, d) for r, d in combos if (r, catalog.DEPARTMENT_TYPES[d][0]) not in real]
+    rest = [(r, d) for r in catalog.REGIONS[MAIN_REGIONS:] for d in depts
+            if (r, catalog.DEPARTMENT_TYPES[d][0]) not in catalog.REAL_DEPARTMENTS]
     rng.shuffle(rest)
     combos += rest
     pairs = max(1, n // 8) if n >= 2 else 0

@@ -77,6 +77,33 @@ def main_unit(page_texts: list[str]) -> str | None:
     return units.most_common(1)[0][0] if units else None
 
 
+# "2021年度" alone on its line, or "…2024年度部门决算(表/情况说明)": a heading, not a sentence.
+_HEADING_YEAR = re.compile(r"^(20\d{2})年度$|(20\d{2})年度(?:部门|单位)?决算")
+
+
+def heading_years(page_texts: list[str]) -> Counter:
+    """Fiscal years printed in short heading lines after the cover (section titles, captions).
+
+    Long lines are sentences ("与2023年度相比…") and are left out.
+    """
+    found: Counter = Counter()
+    for text in page_texts[1:]:
+        for line in (text or "").splitlines():
+            short = squash(line)
+            if len(short) <= 40 and "相比" not in short and "上年" not in short:
+                for alone, titled in _HEADING_YEAR.findall(short):
+                    found[int(alone or titled)] += 1
+    return found
+
+
+def year_conflict(cover_year: int | None, years: Counter) -> str | None:
+    others = [y for y in years if y != cover_year]
+    if cover_year is None or not others:
+        return None
+    listed = ", ".join(f"{y} ({years[y]}x)" for y in sorted(others))
+    return f"fiscal_year: cover {cover_year} vs headings {listed}"
+
+
 def metadata_conflicts(cover_department: str | None, headings: Counter) -> str | None:
     """Describe where cover and headings disagree on the department (None when they agree).
 
@@ -114,5 +141,7 @@ def read_metadata(page_texts: list[str]) -> DocumentMetadata:
         unit=main_unit(page_texts),
         page_count=len(page_texts),
         department_in_headings=headings.most_common(1)[0][0] if headings else None,
-        metadata_conflicts=metadata_conflicts(dept, headings),
+        metadata_conflicts="; ".join(
+            c for c in (metadata_conflicts(dept, headings), year_conflict(year, heading_years(page_texts))) if c
+        ) or None,
     )

@@ -1,0 +1,23 @@
+"""Cover and headings that disagree on the fiscal year are recorded, not silently resolved."""
+from __future__ import annotations
+
+from ingest.metadata import read_metadata
+from ingest.parse import parse_pdf
+from tests.conftest import CZJ, require_corpus
+
+
+def test_year_on_cover_and_headings_disagree():
+    pages = [
+        "上海市普陀区某局\n2024年度部门决算",
+        "第二部分 上海市普陀区某局2023年度部门决算表\n收入支出决算总表\n单位：万元",
+        "上海市普陀区某局2024年度部门决算情况说明\n与2023年度相比，支出减少1.00万元。",
+    ]
+    meta = read_metadata(pages)
+    assert meta.fiscal_year == 2024  # the cover decides, the disagreement is kept
+    assert meta.metadata_conflicts == "fiscal_year: cover 2024 vs headings 2023 (1x)"
+
+
+def test_consistent_real_report_has_no_conflict():
+    require_corpus()
+    doc = parse_pdf(CZJ, "czj")
+    assert doc.metadata.fiscal_year == 2024 and doc.metadata.metadata_conflicts is None

@@ -9,17 +9,22 @@ WAREHOUSE := var/warehouse.duckdb
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup demo bench accuracy docs dev clean
+.PHONY: run test setup redis demo bench accuracy docs dev clean
 
 ## make run: install, generate the demo corpus if absent, run the nightly job on it
 run: setup $(DEMO)/.generated
 	$(PY) -m pipelines run --landing $(DEMO) --warehouse $(WAREHOUSE)
 
 ## make test: install, run the test suite (real PDFs from ../shared/corpus, demo PDFs, real dbt/GX/Dagster)
-test: setup
+test: setup redis
 	$(PY) -m pytest -q
 
 setup: $(STAMP)
+
+## redis-server for the Celery executor test (Debian package; the test is skipped without it)
+redis:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) \
+		|| echo "redis-server not installed: tests/test_celery_executor.py will be skipped"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

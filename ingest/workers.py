@@ -89,8 +89,34 @@ def local_cache_files(parsed_root: Path | UPath, document_ids: list[str], copy_d
     return local
 
 
+_BASE_ADDRESS_SPACE: int | None = None
+
+
+def _current_address_space() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _limit_memory(memory_bytes: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    """Allow the worker `memory_bytes` more than it already maps.
+
+    Workers are forked from the orchestrating process, whose address space (Dagster, dbt, GX
+    imports) is inherited; an absolute cap below that would make every allocation fail.
+    """
+    global _BASE_ADDRESS_SPACE
+    if _BASE_ADDRESS_SPACE is None:  # a pooled worker parses many documents: measure once
+        _BASE_ADDRESS_SPACE = _current_address_space()
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _BASE_ADDRESS_SPACE + memory_bytes
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))  # soft limit only: it can be reset
 
 
 def parse_to_dict(pdf_path: str, document_id: str) -> dict:

@@ -3,7 +3,8 @@
 -- expectations/catalogue.yml) in a loaded document, with exact DECIMAL arithmetic on the amounts
 -- as printed (source unit, never float). The instances come from the int_residuals_* models:
 --   int_residuals_t1_t4 (T1, T4), int_residuals_t2_t3_t5 (T2, T3, T5), int_residuals_t6_t7 (T6, T7),
---   int_residuals_cross_tables, int_residuals_narrative, int_residuals_completeness,
+--   int_residuals_cross_tables, int_residuals_narrative, int_residuals_narrative_items,
+--   int_residuals_completeness,
 --   int_residuals_metadata.
 --
 --   lhs, rhs    sums of the printed amounts on each side (blank cells count as 0)
@@ -141,6 +142,8 @@ components as (
     select * from {{ ref('int_residuals_cross_tables') }}
     union all
     select * from {{ ref('int_residuals_narrative') }}
+    union all
+    select * from {{ ref('int_residuals_narrative_items') }}
     union all
     select * from {{ ref('int_residuals_completeness') }}
     union all

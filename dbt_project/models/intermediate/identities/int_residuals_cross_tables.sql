@@ -28,20 +28,13 @@ availability as (
 
 ),
 
--- single printed figures ("anchors") the identities compare
+-- single printed figures ("anchors", seed identity_anchors) the identities compare
 anchor_specs as (
 
-    select * from (
-        values
-            ('t1_income_total',      't1_summary',                    'income',      'income_total',      'amount',   'T1 本年收入合计'),
-            ('t1_expenditure_total', 't1_summary',                    'expenditure', 'expenditure_total', 'amount',   'T1 本年支出合计'),
-            ('t2_total',             't2_income',                     null,          'total',             'total',    'T2 合计'),
-            ('t3_total',             't3_expenditure',                null,          'total',             'total',    'T3 合计'),
-            ('t5_total',             't5_general_budget_expenditure', null,          'total',             'total',    'T5 合计'),
-            ('t5_basic',             't5_general_budget_expenditure', null,          'total',             'basic',    'T5 合计 基本支出'),
-            ('t6_personnel',         't6_basic_expenditure_economic', null,          'personnel_total',   'amount',   'T6 人员经费合计'),
-            ('t6_public',            't6_basic_expenditure_economic', null,          'public_total',      'amount',   'T6 公用经费合计')
-    ) as specs (anchor, table_key, side, line_key, column_key, label)
+    select distinct anchor, table_key, label from {{ ref('identity_anchors') }}
+    where not per_class
+      and anchor in ('t1_income_total', 't1_expenditure_total', 't2_total', 't3_total', 't5_total',
+                     't5_basic', 't6_personnel', 't6_public')
 
 ),
 
@@ -64,14 +57,8 @@ anchor_uses as (
 
 anchor_cells as (
 
-    select specs.anchor, cells.*
-    from anchor_specs as specs
-    inner join cells
-        on  cells.table_key = specs.table_key
-        and cells.line_key = specs.line_key
-        and cells.column_key = specs.column_key
-        and cells.side is not distinct from specs.side
-        and cells.code is null
+    select * from {{ ref('int_residual_anchor_cells') }}
+    where not per_class
 
 ),
 

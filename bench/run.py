@@ -136,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = ROOT / "bench" / "results" / f"bench-{args.docs}docs-{stamp}.json"
-    target.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written to {target}")
     return 0
 

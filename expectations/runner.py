@@ -37,13 +37,35 @@ import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from .catalogue import Catalogue, load_catalogue
 from .offline_docs import find_external_references, make_site_offline
+from .residuals import (  # noqa: F401  (re-exported: the contract with dbt)
+    CELLS_COLUMN,
+    RELATION_COLUMN,
+    RELATIONS,
+    RESIDUAL_COLUMNS,
+    UNIT_COLUMN,
+    UNIT_FACTORS,
+    ValidationInputError,
+    _gx_frame,
+    _prepare_residuals,
+)
+from .results_table import (  # noqa: F401  (re-exported)
+    RESULT_COLUMNS,
+    RESULTS_TABLE,
+    STATUS_FAILED,
+    STATUS_NOT_EVALUATED,
+    STATUS_PASSED,
+    SUMMARY_VIEW,
+    FailedInstance,
+    _as_naive_utc,
+    _summarise,
+    _write_results,
+)
 from .suites import SUITE_NAME, build_suite, interpret_validation_result, result_format
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,92 +74,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-RESULTS_TABLE = "quality.expectation_results"
-SUMMARY_VIEW = "quality.expectation_summary"
-
 SITE_NAME = "fiscal_data_docs"
 DATASOURCE_NAME = "identity_residuals"
 ASSET_NAME = "evaluable_residuals"
 BATCH_DEFINITION_NAME = "whole_frame"
 VALIDATION_DEFINITION_NAME = "fiscal_identities__evaluable_residuals"
 CHECKPOINT_NAME = "fiscal_identities_nightly"
-
-#: Columns the residual model must provide (contract with dbt).
-RESIDUAL_COLUMNS: tuple[str, ...] = (
-    "instance_id",
-    "document_id",
-    "identity_id",
-    "table_key",
-    "subject",
-    "lhs",
-    "rhs",
-    "diff",
-    "term_count",
-    "pages",
-    "evaluable",
-    "not_evaluated_reason",
-)
-_MONEY_COLUMNS = ("lhs", "rhs", "diff")
-#: Optional column: the unit the amounts are printed in (万元 or 元). Absent or NULL = 万元.
-UNIT_COLUMN = "source_unit"
-#: Optional column: what must hold between lhs and rhs (absent or NULL = '=').
-RELATION_COLUMN = "relation"
-#: Optional column: the table cells involved ('T3 p10 r3 208 total=326.72; ...').
-CELLS_COLUMN = "cells"
-#: Factor from the catalogue's tolerance unit to the unit of a row: 万元 for money (a table
-#: printed in 元 gets x 10000), percentage points for shares ('%'), a plain count for the
-#: completeness and metadata identities ('count').
-UNIT_FACTORS: dict[str, int] = {"万元": 1, "元": 10000, "%": 1, "count": 1}
-#: Relations a residual row may ask for, and the deviation (in cents, >= 0) each one measures:
-#: '=' |diff|; '>=' how far lhs falls below rhs; '>' / '<' the strict comparisons of a narrative
-#: word (a tie deviates by one cent, so it fails with tolerance 0).
-RELATIONS: tuple[str, ...] = ("=", ">=", ">", "<")
-
-#: ``quality.expectation_results``: (column, DuckDB type), in table order.
-RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("run_id", "VARCHAR"),
-    ("validated_at", "TIMESTAMP"),
-    ("instance_id", "VARCHAR"),
-    ("document_id", "VARCHAR"),
-    ("identity_id", "VARCHAR"),
-    ("description_zh", "VARCHAR"),
-    ("description_en", "VARCHAR"),
-    ("severity", "VARCHAR"),
-    ("table_key", "VARCHAR"),
-    ("subject", "VARCHAR"),
-    ("status", "VARCHAR"),
-    ("success", "BOOLEAN"),
-    ("lhs", "DECIMAL(18,2)"),
-    ("rhs", "DECIMAL(18,2)"),
-    ("diff", "DECIMAL(18,2)"),
-    ("tolerance", "DECIMAL(18,2)"),
-    ("pages", "VARCHAR"),
-    ("not_evaluated_reason", "VARCHAR"),
-    ("unit", "VARCHAR"),  # unit of lhs/rhs/diff/tolerance as printed (source_unit); NULL = 万元
-    ("relation", "VARCHAR"),  # what had to hold: '=', '>=', '>' or '<'
-    ("cells", "VARCHAR"),  # the table cells involved, 'T3 p10 r3 208 total=326.72; ...'
-)
-
-STATUS_PASSED = "passed"
-STATUS_FAILED = "failed"
-STATUS_NOT_EVALUATED = "not_evaluated"
-
-
-class ValidationInputError(RuntimeError):
-    """The residual model is missing or breaks its contract (columns, types, unique ids)."""
-
-
-@dataclass(frozen=True)
-class FailedInstance:
-    instance_id: str
-    document_id: str | None
-    identity_id: str
-    severity: str | None
-    subject: str | None
-    diff: Decimal | None
-    tolerance: Decimal | None
-    pages: str | None
-
 
 @dataclass(frozen=True)
 class ValidationSummary:
@@ -259,339 +201,6 @@ def run_validations(
         timings["total_s"],
     )
     return summary
-
-
-# --------------------------------------------------------------------------------------------
-# DuckDB side
-
-
-def _as_naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -> None:
-    """Temp tables ``_fw_catalogue`` and ``_fw_residuals`` (one row per instance, all models)."""
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _fw_catalogue (
-            identity_id VARCHAR, description_zh VARCHAR, description_en VARCHAR,
-            severity VARCHAR, tolerance_per_term DECIMAL(18,4), source_model VARCHAR)
-        """
-    )
-    con.executemany(
-        "INSERT INTO _fw_catalogue VALUES (?, ?, ?, ?, CAST(? AS DECIMAL(18,4)), ?)",
-        [
-            (i.id, i.description_zh, i.description_en, i.severity, str(i.tolerance_per_term),
-             i.source_model)
-            for i in catalogue
-        ],
-    )
-
-    selects = []
-    for model in catalogue.source_models:
-        schema, relation = model.split(".", 1)
-        optional = _check_model(con, schema, relation)
-        unit_expr, relation_expr, cells_expr = (
-            f"CAST(r.{name} AS VARCHAR)" if name in optional else "CAST(NULL AS VARCHAR)"
-            for name in (UNIT_COLUMN, RELATION_COLUMN, CELLS_COLUMN)
-        )
-        source = f"{_quote(schema)}.{_quote(relation)}"
-        model_literal = model.replace("'", "''")
-        selects.append(
-            f"""
-            SELECT
-                r.instance_id, r.document_id, r.identity_id, r.table_key, r.subject,
-                CAST(r.lhs AS DECIMAL(18,2)) AS lhs,
-                CAST(r.rhs AS DECIMAL(18,2)) AS rhs,
-                CAST(r.diff AS DECIMAL(18,2)) AS diff,
-                CAST(r.term_count AS INTEGER) AS term_count,
-                r.pages, r.evaluable, r.not_evaluated_reason,
-                {unit_expr} AS unit,
-                coalesce({relation_expr}, '=') AS relation,
-                {cells_expr} AS cells,
-                c.description_zh, c.description_en, c.severity,
-                c.tolerance_per_term
-            FROM {source} AS r
-            LEFT JOIN _fw_catalogue AS c
-              ON c.identity_id = r.identity_id AND c.source_model = '{model_literal}'
-            """
-        )
-    union = "\nUNION ALL\n".join(selects)
-    unit_factor = "CASE WHEN u.unit IS NULL THEN 1 " + " ".join(
-        f"WHEN u.unit = '{unit}' THEN {factor}" for unit, factor in UNIT_FACTORS.items()
-    ) + " END"
-    relations = ", ".join(f"'{r}'" for r in RELATIONS)
-    # route: validate | not_evaluable | not_in_catalogue | unknown_unit | unknown_relation.
-    # The catalogue's tolerance is in 万元; amounts are as printed (source_unit), so the
-    # tolerance is converted to the printed unit (元: x 10000) and recorded in that unit.
-    # deviation_cents is NULL when the residual is not computable (a missing side, no term
-    # count, or diff <> lhs - rhs): GX's not-null expectation then fails the instance.
-    # tolerance_cents = floor(tolerance_per_term * term_count * 100): exact DECIMAL arithmetic,
-    # and since deviation_cents is an integer, |diff| <= tolerance <=> cents <= floor(cents).
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _fw_residuals AS
-        WITH u AS ({union}),
-        f AS (SELECT u.*, {unit_factor} AS unit_factor FROM u)
-        SELECT
-            u.*,
-            CASE
-                WHEN u.severity IS NULL THEN 'not_in_catalogue'
-                WHEN u.evaluable IS NOT TRUE THEN 'not_evaluable'
-                WHEN u.unit_factor IS NULL THEN 'unknown_unit'
-                WHEN u.relation NOT IN ({relations}) THEN 'unknown_relation'
-                ELSE 'validate'
-            END AS route,
-            CASE
-                WHEN u.term_count IS NULL OR u.term_count < 0 OR u.tolerance_per_term IS NULL
-                     OR u.unit_factor IS NULL
-                    THEN NULL
-                ELSE CAST(FLOOR(u.tolerance_per_term * u.unit_factor * u.term_count * 100) AS BIGINT)
-            END AS tolerance_cents,
-            CASE
-                WHEN u.lhs IS NULL OR u.rhs IS NULL OR u.diff IS NULL OR u.term_count IS NULL
-                     OR u.diff <> u.lhs - u.rhs
-                    THEN NULL
-                WHEN u.relation = '>=' THEN CAST(greatest(-u.diff, 0) * 100 AS BIGINT)
-                WHEN u.relation = '>' THEN
-                    CASE WHEN u.diff > 0 THEN 0 ELSE CAST(-u.diff * 100 AS BIGINT) + 1 END
-                WHEN u.relation = '<' THEN
-                    CASE WHEN u.diff < 0 THEN 0 ELSE CAST(u.diff * 100 AS BIGINT) + 1 END
-                ELSE CAST(abs(u.diff) * 100 AS BIGINT)
-            END AS deviation_cents
-        FROM f AS u
-        """
-    )
-
-    bad = con.execute(
-        """
-        SELECT coalesce(instance_id, '<NULL>'), count(*) FROM _fw_residuals
-        GROUP BY instance_id HAVING count(*) > 1 OR instance_id IS NULL
-        ORDER BY 1 LIMIT 5
-        """
-    ).fetchall()
-    if bad:
-        raise ValidationInputError(
-            f"instance_id must be unique and not null across residual models; offending: {bad}"
-        )
-
-
-def _check_model(con: "duckdb.DuckDBPyConnection", schema: str, relation: str) -> set[str]:
-    """Check the contract of a residual model; return the optional columns it has."""
-    columns = dict(
-        con.execute(
-            """
-            SELECT column_name, data_type FROM information_schema.columns
-            WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?
-            """,
-            [schema, relation],
-        ).fetchall()
-    )
-    if not columns:
-        raise ValidationInputError(
-            f"residual model {schema}.{relation} not found in the DuckDB file (has dbt run?)"
-        )
-    missing = [c for c in RESIDUAL_COLUMNS if c not in columns]
-    if missing:
-        raise ValidationInputError(f"{schema}.{relation} lacks columns {missing}")
-    for column in _MONEY_COLUMNS:
-        data_type = columns[column].upper()
-        ok = data_type in ("INTEGER", "BIGINT", "SMALLINT", "HUGEINT")
-        if data_type.startswith("DECIMAL("):
-            scale = int(data_type[len("DECIMAL("):-1].split(",")[1])
-            ok = scale <= 2
-        if not ok:
-            raise ValidationInputError(
-                f"{schema}.{relation}.{column} is {data_type}; the contract is DECIMAL(18,2) "
-                "(exact money, never floating point)"
-            )
-    return {c for c in (UNIT_COLUMN, RELATION_COLUMN, CELLS_COLUMN) if c in columns}
-
-
-def _gx_frame(
-    con: "duckdb.DuckDBPyConnection", catalogue: Catalogue
-) -> tuple["pd.DataFrame", dict[str, int]]:
-    """The integer-only frame GX validates, and the expected row count per identity."""
-    frame = con.execute(
-        """
-        SELECT instance_id, identity_id, deviation_cents,
-               coalesce(tolerance_cents, 0) AS tolerance_cents
-        FROM _fw_residuals WHERE route = 'validate'
-        ORDER BY identity_id, instance_id
-        """
-    ).df()
-    frame = frame.astype(
-        {"instance_id": "object", "identity_id": "object", "deviation_cents": "Int64",
-         "tolerance_cents": "int64"}
-    ).reset_index(drop=True)
-    expected = {identity_id: 0 for identity_id in catalogue.ids}
-    for identity_id, count in frame["identity_id"].value_counts().items():
-        expected[str(identity_id)] = int(count)
-    return frame, expected
-
-
-def _ensure_results_table(con: "duckdb.DuckDBPyConnection") -> None:
-    con.execute("CREATE SCHEMA IF NOT EXISTS quality")
-    columns_sql = ",\n    ".join(f"{name} {type_}" for name, type_ in RESULT_COLUMNS)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (\n    {columns_sql}\n)")
-    existing = [
-        (name, type_.upper())
-        for name, type_ in con.execute(
-            """
-            SELECT column_name, data_type FROM information_schema.columns
-            WHERE table_catalog = current_database()
-              AND table_schema = 'quality' AND table_name = 'expectation_results'
-            ORDER BY ordinal_position
-            """
-        ).fetchall()
-    ]
-    wanted = [(n, t.upper()) for n, t in RESULT_COLUMNS]
-    if existing != wanted and existing == wanted[: len(existing)]:
-        # a results table of an older layout (fewer trailing columns): add the new ones
-        for name, type_ in RESULT_COLUMNS[len(existing):]:
-            con.execute(f"ALTER TABLE {RESULTS_TABLE} ADD COLUMN {name} {type_}")
-        existing = wanted
-    if existing != wanted:
-        raise ValidationInputError(
-            f"{RESULTS_TABLE} exists with another layout {existing}; drop or migrate it"
-        )
-
-
-def _write_results(
-    con: "duckdb.DuckDBPyConnection",
-    frame: "pd.DataFrame",
-    failed_ids: set[str],
-    run_id: str,
-    validated_at: datetime,
-) -> None:
-    import pandas as pd
-
-    outcome = pd.DataFrame(
-        {
-            "instance_id": frame["instance_id"].astype("object"),
-            "success": [iid not in failed_ids for iid in frame["instance_id"]],
-        }
-    )
-    con.register("_fw_outcome_df", outcome)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _fw_outcome AS "
-            "SELECT CAST(instance_id AS VARCHAR) AS instance_id, CAST(success AS BOOLEAN) AS success "
-            "FROM _fw_outcome_df"
-        )
-    finally:
-        con.unregister("_fw_outcome_df")
-
-    unmatched = con.execute(
-        """
-        SELECT count(*) FROM _fw_residuals r LEFT JOIN _fw_outcome o USING (instance_id)
-        WHERE r.route = 'validate' AND o.success IS NULL
-        """
-    ).fetchone()[0]
-    if unmatched:
-        raise RuntimeError(f"{unmatched} validated instances have no GX outcome")
-
-    _ensure_results_table(con)
-    column_list = ", ".join(name for name, _ in RESULT_COLUMNS)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE run_id = ?", [run_id])
-        con.execute(
-            f"""
-            INSERT INTO {RESULTS_TABLE} ({column_list})
-            SELECT
-                CAST(? AS VARCHAR) AS run_id,
-                CAST(? AS TIMESTAMP) AS validated_at,
-                r.instance_id, r.document_id, r.identity_id,
-                r.description_zh, r.description_en, r.severity,
-                r.table_key, r.subject,
-                CASE
-                    WHEN r.route <> 'validate' THEN '{STATUS_NOT_EVALUATED}'
-                    WHEN o.success THEN '{STATUS_PASSED}'
-                    ELSE '{STATUS_FAILED}'
-                END AS status,
-                CASE WHEN r.route = 'validate' THEN o.success END AS success,
-                r.lhs, r.rhs, r.diff,
-                CAST(CAST(r.tolerance_cents AS DECIMAL(18,0)) * 0.01 AS DECIMAL(18,2)) AS tolerance,
-                r.pages,
-                CASE r.route
-                    WHEN 'not_in_catalogue' THEN
-                        'identity_id ' || coalesce(r.identity_id, '<NULL>')
-                        || ' is not in expectations/catalogue.yml'
-                    WHEN 'not_evaluable' THEN
-                        coalesce(nullif(trim(r.not_evaluated_reason), ''),
-                                 'not evaluable (no reason given)')
-                    WHEN 'unknown_unit' THEN
-                        'amount unit ' || r.unit || ' unknown: the tolerance (万元) cannot be converted'
-                    WHEN 'unknown_relation' THEN
-                        'relation ' || r.relation || ' unknown (expected one of {", ".join(RELATIONS)})'
-                END AS not_evaluated_reason,
-                r.unit, r.relation, r.cells
-            FROM _fw_residuals AS r
-            LEFT JOIN _fw_outcome AS o USING (instance_id)
-            ORDER BY r.document_id NULLS LAST, r.identity_id, r.instance_id
-            """,
-            [run_id, validated_at],
-        )
-        con.execute(
-            f"""
-            CREATE OR REPLACE VIEW {SUMMARY_VIEW} AS
-            SELECT
-                run_id,
-                document_id,
-                max(validated_at) AS validated_at,
-                count(*) AS instances,
-                count(*) FILTER (WHERE status = '{STATUS_PASSED}') AS passed,
-                count(*) FILTER (WHERE status = '{STATUS_FAILED}') AS failed,
-                count(*) FILTER (WHERE status = '{STATUS_NOT_EVALUATED}') AS not_evaluated,
-                count(*) FILTER (WHERE status = '{STATUS_FAILED}' AND severity = 'error')
-                    AS failed_errors,
-                count(*) FILTER (WHERE status = '{STATUS_FAILED}' AND severity = 'warning')
-                    AS failed_warnings
-            FROM {RESULTS_TABLE}
-            GROUP BY run_id, document_id
-            ORDER BY run_id, document_id
-            """
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("DROP TABLE IF EXISTS _fw_outcome")
-
-
-def _summarise(
-    con: "duckdb.DuckDBPyConnection", run_id: str
-) -> tuple[tuple[int, int, int, int], tuple[FailedInstance, ...]]:
-    counts = con.execute(
-        f"""
-        SELECT count(*),
-               count(*) FILTER (WHERE status = '{STATUS_PASSED}'),
-               count(*) FILTER (WHERE status = '{STATUS_FAILED}'),
-               count(*) FILTER (WHERE status = '{STATUS_NOT_EVALUATED}')
-        FROM {RESULTS_TABLE} WHERE run_id = ?
-        """,
-        [run_id],
-    ).fetchone()
-    failures = tuple(
-        FailedInstance(*row)
-        for row in con.execute(
-            f"""
-            SELECT instance_id, document_id, identity_id, severity, subject, diff, tolerance, pages
-            FROM {RESULTS_TABLE}
-            WHERE run_id = ? AND status = '{STATUS_FAILED}'
-            ORDER BY document_id NULLS LAST, identity_id, instance_id
-            """,
-            [run_id],
-        ).fetchall()
-    )
-    return (int(counts[0]), int(counts[1]), int(counts[2]), int(counts[3])), failures
 
 
 # --------------------------------------------------------------------------------------------

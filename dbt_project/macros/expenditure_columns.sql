@@ -47,3 +47,25 @@
         )
     end
 {%- endmacro %}
+
+{% macro parsed_expenditure_table_cells() %}
+    {#- Cells of the function-coded expenditure tables (T3/T5/T8/T9) of loaded documents whose
+        table was parsed, with the table's fund_scope; shared by the by-function and 合计 models. -#}
+    select
+        cells.*,
+        fund_scopes.fund_scope
+    from {{ ref('stg_table_cells') }} as cells
+    inner join (
+        select table_key, fund_scope from {{ ref('standard_tables') }} where fund_scope is not null
+    ) as fund_scopes
+        on fund_scopes.table_key = cells.table_key
+    inner join (
+        select document_id from {{ ref('stg_documents') }} where is_loaded
+    ) as documents
+        on documents.document_id = cells.document_id
+    inner join (
+        select report_table_key, status from {{ ref('stg_report_tables') }}
+    ) as report_tables
+        on report_tables.report_table_key = cells.report_table_key
+    where report_tables.status = 'parsed'
+{% endmacro %}

@@ -6,42 +6,10 @@
 -- print 年初结转和结余 / 本年收入 / 年末结转和结余 per code (opening_balance, income, closing_balance).
 -- The 合计 row (line_key 'total') is not a function code: see int_expenditure_table_totals.
 -- Only loaded documents, and only cells of tables with status 'parsed' (not empty/unreadable/not_parsed).
-with documents as (
+with cells as (
 
-    select document_id from {{ ref('stg_documents') }}
-    where is_loaded
-
-),
-
-fund_scopes as (
-
-    select table_key, fund_scope
-    from {{ ref('standard_tables') }}
-    where fund_scope is not null
-
-),
-
-report_tables as (
-
-    select report_table_key, status from {{ ref('stg_report_tables') }}
-
-),
-
-cells as (
-
-    select
-        cells.*,
-        fund_scopes.fund_scope
-    from {{ ref('stg_table_cells') }} as cells
-    inner join fund_scopes
-        on fund_scopes.table_key = cells.table_key
-    inner join documents
-        on documents.document_id = cells.document_id
-    inner join report_tables
-        on report_tables.report_table_key = cells.report_table_key
-    where cells.code is not null
-      and coalesce(cells.line_key, '') <> 'total'
-      and report_tables.status = 'parsed'
+    select * from ({{ parsed_expenditure_table_cells() }})
+    where code is not null and coalesce(line_key, '') <> 'total'
 
 ),
 

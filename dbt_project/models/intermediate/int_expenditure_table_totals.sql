@@ -1,41 +1,10 @@
 -- The 合计 row (line_key 'total') of each function-coded expenditure table, one row per
 -- (document_id, fund_scope); amounts in 万元. Kept apart from int_expenditure_by_function
 -- because 合计 is not a function code.
-with documents as (
+with cells as (
 
-    select document_id from {{ ref('stg_documents') }}
-    where is_loaded
-
-),
-
-fund_scopes as (
-
-    select table_key, fund_scope
-    from {{ ref('standard_tables') }}
-    where fund_scope is not null
-
-),
-
-report_tables as (
-
-    select report_table_key, status from {{ ref('stg_report_tables') }}
-
-),
-
-cells as (
-
-    select
-        cells.*,
-        fund_scopes.fund_scope
-    from {{ ref('stg_table_cells') }} as cells
-    inner join fund_scopes
-        on fund_scopes.table_key = cells.table_key
-    inner join documents
-        on documents.document_id = cells.document_id
-    inner join report_tables
-        on report_tables.report_table_key = cells.report_table_key
-    where cells.line_key = 'total'
-      and report_tables.status = 'parsed'
+    select * from ({{ parsed_expenditure_table_cells() }})
+    where line_key = 'total'
 
 ),
 

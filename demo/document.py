@@ -9,11 +9,15 @@ from demo.narrative import Paragraph, explanation, overview
 from demo.numbers import Accounts
 from demo.tables import Layout, TableOut, build_tables
 
-HEADING_SIZE = {"h1": 15.0, "h2": 12.0, "h3": 11.0, "p": 10.5}
+# Body text in 16 pt (三号仿宋, as GB/T 9704 prescribes and the real reports print it); part
+# headings stay at 15 pt so the longest department names fit on one line.
+HEADING_SIZE = {"h1": 15.0, "h2": 16.0, "h3": 16.0, "p": 16.0}
 
 
 def write_paragraphs(w: Writer, paras: list[Paragraph]) -> None:
     for kind, text in paras:
+        if kind == "h1":
+            w.new_page()  # each part (第一部分, 第三部分, 第四部分) starts on a new page
         if kind == "p":
             w.paragraph(text, HEADING_SIZE["p"])
         else:

@@ -6,7 +6,7 @@ strings) so the truth JSON can say what a narrative-vs-table check should find.
 
 from __future__ import annotations
 
-from demo import catalog
+from demo import catalog, glossary
 from demo.numbers import Accounts, money, pct
 from demo.tables import Layout
 
@@ -148,13 +148,10 @@ def explanation(acc: Accounts, prev: Accounts, lay: Layout) -> tuple[list[Paragr
     out += [("h2", "九、国有资本经营预算财政拨款收入支出决算情况说明"),
             ("p", "本单位没有使用国有资本经营预算安排的支出。"),
             ("h2", "十、机关运行经费支出说明"),
-            ("p", f"{y}年度机关运行经费支出{n(acc.public_total)}万元。"),
-            ("h1", "第四部分 名词解释"),
-            ("p", "一、财政拨款收入：指单位从同级财政部门取得的财政预算资金。"),
-            ("p", "二、年初结转和结余：指单位以前年度尚未完成、结转到本年仍按原规定用途继续使用的资金，"
-                  "或项目已完成等产生的结余资金。"),
-            ("p", "三、基本支出：指为保障机构正常运转、完成日常工作任务而发生的人员经费和公用经费。"),
-            ("p", "四、项目支出：指在基本支出之外为完成特定行政任务和事业发展目标所发生的支出。")]
+            ("p", f"{y}年度机关运行经费支出{n(acc.public_total)}万元。")]
+    out += glossary.PERFORMANCE
+    out.append(("h1", "第四部分 名词解释"))
+    out += [("p", f"{catalog.CHINESE_ORDINALS[i]}、{term}") for i, term in enumerate(glossary.GLOSSARY)]
 
     m = lambda fen: str(money(fen))        # noqa: E731
     facts = {

@@ -12,20 +12,30 @@ from pathlib import Path
 
 import pypdfium2
 
+from ingest.tables.pdfium_objects import UnsupportedPage, page_objects
+
 
 class PageTextError(Exception):
     pass
 
 
-def pdfium_page_texts(path: Path) -> list[str]:
-    try:
-        pdf = pypdfium2.PdfDocument(str(path))
-    except pypdfium2.PdfiumError as exc:
-        raise PageTextError(str(exc)) from exc
-    try:
+class PdfiumPages:
+    """One PDF opened in PDFium: the text of every page, and a table page's characters and
+    ruling lines for pdfplumber's table finder (see ingest/tables/pdfium_objects.py)."""
+
+    def __init__(self, path: Path):
+        try:
+            self._pdf = pypdfium2.PdfDocument(str(path))
+        except pypdfium2.PdfiumError as exc:
+            raise PageTextError(str(exc)) from exc
+
+    def __len__(self) -> int:
+        return len(self._pdf)
+
+    def texts(self) -> list[str]:
         texts = []
-        for index in range(len(pdf)):
-            page = pdf[index]
+        for index in range(len(self._pdf)):
+            page = self._pdf[index]
             textpage = page.get_textpage()
             try:
                 text = textpage.get_text_range()
@@ -34,5 +44,23 @@ def pdfium_page_texts(path: Path) -> list[str]:
                 page.close()
             texts.append(text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
         return texts
-    finally:
-        pdf.close()
+
+    def table_objects(self, index: int) -> dict[str, list[dict]] | None:
+        """pdfplumber-style `char` and `curve` objects of a page; None when pdfminer must read it."""
+        page = self._pdf[index]
+        try:
+            return page_objects(page)
+        except UnsupportedPage:
+            return None
+        finally:
+            page.close()
+
+    def close(self) -> None:
+        self._pdf.close()
+
+    def __enter__(self) -> "PdfiumPages":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+

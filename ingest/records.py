@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-PARSER_VERSION = "2026.11.25-pdfium-1"
+PARSER_VERSION = "2026.11.25-pdfium-tables-1"
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,8 @@ class ParsedDocument:
     parse_seconds: float = 0.0
     narrative_figures: list[NarrativeFigure] = field(default_factory=list)
     performance_indicators: list[PerformanceIndicator] = field(default_factory=list)
+    # table pages read through PDFium's objects vs through pdfminer (observability, not data)
+    table_engines: dict[str, int] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict:
         return {
@@ -134,6 +136,7 @@ class ParsedDocument:
             ],
             "parser_version": self.parser_version,
             "parse_seconds": round(self.parse_seconds, 3),
+            "table_engines": self.table_engines,
             "narrative_figures": [_with_decimals_as_str(f, "value") for f in self.narrative_figures],
             "performance_indicators": [
                 _with_decimals_as_str(p, "weight", "score") for p in self.performance_indicators
@@ -154,6 +157,7 @@ class ParsedDocument:
             ],
             parser_version=data["parser_version"],
             parse_seconds=data.get("parse_seconds", 0.0),
+            table_engines=data.get("table_engines") or {},
             narrative_figures=[
                 NarrativeFigure(**{**f, "value": Decimal(f["value"])})
                 for f in data.get("narrative_figures") or []

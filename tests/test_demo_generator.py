@@ -314,7 +314,9 @@ def test_narrative_restates_totals(corpus):
     name = _pick(truths, style="shanghai")[0]
     facts = truths[name]["narrative"]
     with pdfplumber.open(out / name) as pdf:
-        text = norm("".join(p.extract_text() or "" for p in pdf.pages[-4:]))
+        text = norm("".join(p.extract_text() or "" for p in pdf.pages))
+    text = text[text.index("第三部分"):]  # the 情况说明, after the tables
+    assert "第四部分名词解释" in text and "“三公”经费：指部门用财政拨款安排的" in text
     assert f"本年收入合计{facts['income_total']}万元" in text
     assert (f"本年支出合计{facts['expenditure_total']}万元，其中：基本支出{facts['basic']}万元，"
             f"占{facts['basic_share']}%；项目支出{facts['project']}万元，占{facts['project_share']}%") in text

@@ -90,7 +90,9 @@ def parsed_document(context: AssetExecutionContext, settings: PipelineSettings) 
             metadata={"status": result.status, "reason": result.quarantine_reason or "",
                       "department": result.metadata.department or "", "pages": result.metadata.page_count or 0,
                       "tables": len(result.tables), "cells": len(result.cells),
-                      "parse_seconds": round(result.parse_seconds, 3)},
+                      "parse_seconds": round(result.parse_seconds, 3),
+                      "table_pages_pdfium": result.table_engines.get("pdfium", 0),
+                      "table_pages_pdfminer": result.table_engines.get("pdfminer", 0)},
         ))
 
     limits = ParseLimits(timeout_seconds=settings.parse_timeout_seconds, workers=settings.parse_workers)

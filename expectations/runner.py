@@ -114,8 +114,16 @@ def run_validations(
     catalogue: Catalogue | None = None,
     validated_at: datetime | None = None,
     keep_runs: int = 30,
+    document_ids: "set[str] | None" = None,
+    keep_only_this_run: bool = False,
 ) -> ValidationSummary:
     """Validate the identity residuals; write ``quality.*``; build offline Data Docs.
+
+    ``document_ids`` scopes the validation to those documents (the nightly run passes the ones
+    whose data changed): GX sees only their instances, and the other documents' results of the
+    previous run are carried into this run unchanged. None validates everything.
+    ``keep_only_this_run`` then drops the rows of other runs, so ``quality.expectation_results``
+    holds the warehouse's current outcome instead of growing by a full copy every night.
 
     ``validated_at`` (naive = UTC) defaults to now; ``keep_runs`` bounds how many run ids keep a
     validation result (and page) in the GX store / Data Docs (results in DuckDB are never pruned).
@@ -139,6 +147,7 @@ def run_validations(
     con = duckdb.connect(str(duckdb_path))
     try:
         _prepare_residuals(con, catalogue)
+        carried = _scope_residuals(con, document_ids, run_id)
         frame, expected_counts = _gx_frame(con, catalogue)
         unknown = tuple(
             r[0]
@@ -164,6 +173,10 @@ def run_validations(
 
         t2 = time.perf_counter()
         _write_results(con, frame, failed_ids, run_id, validated_at)
+        if carried:
+            _carry_forward(con, carried, run_id, validated_at)
+        if keep_only_this_run:
+            con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE run_id <> ?", [run_id])
         summary_rows = _summarise(con, run_id)
         timings["write_results_s"] = time.perf_counter() - t2
     finally:
@@ -201,6 +214,46 @@ def run_validations(
         timings["total_s"],
     )
     return summary
+
+
+def _scope_residuals(con: Any, document_ids: "set[str] | None", run_id: str) -> str | None:
+    """Keep in ``_fw_residuals`` only the instances to validate now; return the run whose results
+    the other documents keep (None: validate everything, e.g. no earlier run to carry from)."""
+    if document_ids is None:
+        return None
+    try:
+        previous = con.execute(
+            f"SELECT run_id FROM {RESULTS_TABLE} WHERE run_id <> ? ORDER BY validated_at DESC, run_id LIMIT 1",
+            [run_id]).fetchall()
+    except Exception:  # no results table yet
+        return None
+    if not previous:
+        return None
+    con.execute("CREATE OR REPLACE TEMP TABLE _fw_documents AS SELECT DISTINCT document_id FROM _fw_residuals")
+    con.execute("CREATE OR REPLACE TEMP TABLE _fw_scope AS SELECT unnest($ids::VARCHAR[]) AS document_id",
+                {"ids": sorted(document_ids)})
+    # Instances of documents in scope, of no document, or of a document the previous run did not
+    # see are validated now; the rest keep the previous run's decision.
+    con.execute(
+        f"""DELETE FROM _fw_residuals WHERE document_id IS NOT NULL
+            AND document_id NOT IN (SELECT document_id FROM _fw_scope)
+            AND document_id IN (SELECT document_id FROM {RESULTS_TABLE} WHERE run_id = ?)""",
+        [previous[0][0]])
+    return previous[0][0]
+
+
+def _carry_forward(con: Any, previous_run: str, run_id: str, validated_at: datetime) -> None:
+    """Copy the previous run's results of the documents not validated now into this run: their
+    data did not change, so this run asserts the same outcome (``validated_at`` = this run)."""
+    columns = [name for name, _ in RESULT_COLUMNS]
+    own = {"run_id": "CAST(? AS VARCHAR) AS run_id", "validated_at": "CAST(? AS TIMESTAMP) AS validated_at"}
+    select = ", ".join(own.get(c, f"p.{c}") for c in columns)
+    con.execute(
+        f"""INSERT INTO {RESULTS_TABLE} ({", ".join(columns)})
+            SELECT {select} FROM {RESULTS_TABLE} AS p
+            WHERE p.run_id = ? AND p.document_id IN (SELECT document_id FROM _fw_documents)
+              AND p.instance_id NOT IN (SELECT instance_id FROM {RESULTS_TABLE} WHERE run_id = ?)""",
+        [run_id, validated_at, previous_run, run_id])
 
 
 # --------------------------------------------------------------------------------------------

@@ -39,6 +39,11 @@ _INDICATORS_JSON = (
 def load_narrative_tables(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
     """(Re)create both tables and fill them from the parse cache files of the loaded documents."""
     con.execute(_DDL)
+    insert_narrative_rows(con, files)
+
+
+def insert_narrative_rows(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
+    """Append the rows of these parse cache files (the caller removed older rows of the same documents)."""
     if not files:
         return
     source = (

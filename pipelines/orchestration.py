@@ -18,6 +18,7 @@ from pipelines.definitions import build_definitions
 from pipelines.partitions import document_partitions
 from pipelines.schedules import contiguous_ranges, partition_range_tags, pending_documents
 from pipelines.settings import PipelineSettings
+from pipelines.warehouse_state import warehouse_up_to_date
 
 
 @dataclass
@@ -27,6 +28,7 @@ class NightOutcome:
     parsed: int = 0
     errors: list[str] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
+    skipped_warehouse: str = ""  # why the warehouse job did not run (nothing had changed)
 
 
 def _errors(result) -> list[str]:
@@ -69,7 +71,11 @@ def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse:
         for start, end in contiguous_ranges(order, wanted):
             ok = execute("parse_documents", partition_range_tags(start, end)) and ok
         outcome.parsed = len(wanted)
-        if ok and execute("build_warehouse"):
+        current, why = warehouse_up_to_date(settings) if ok else (False, "")
+        if current:
+            outcome.success = True
+            outcome.skipped_warehouse = why
+        elif ok and execute("build_warehouse"):
             outcome.success = True
     outcome.seconds = time.perf_counter() - started
     _record(settings, outcome)
@@ -82,7 +88,7 @@ def _record(settings: PipelineSettings, outcome: NightOutcome) -> None:
     line = {
         "finished_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "success": outcome.success, "seconds": round(outcome.seconds, 1), "parsed": outcome.parsed,
-        "errors": outcome.errors, "run_ids": outcome.run_ids,
+        "errors": outcome.errors, "run_ids": outcome.run_ids, "skipped_warehouse": outcome.skipped_warehouse,
     }
     with open(settings.data / "runs.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(line, ensure_ascii=False) + "\n")

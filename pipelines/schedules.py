@@ -111,9 +111,9 @@ def pending_work_sensor(context: SensorEvaluationContext, settings: PipelineSett
             RunRequest(job_name=parse_job.name, run_key=f"parse-{digest}-{start}", tags=partition_range_tags(start, end))
             for start, end in contiguous_ranges(order, set(pending))
         ]
-    caches = list((settings.parsed_dir).rglob("*.json")) if settings.parsed_dir.exists() else []
-    newest = max((p.stat().st_mtime_ns for p in caches), default=0)
-    published = settings.warehouse.stat().st_mtime_ns if settings.warehouse.exists() else -1
-    if caches and newest > published:
-        return RunRequest(job_name=warehouse_job.name, run_key=f"warehouse-{newest}")
-    return SkipReason("nothing pending: every archived document is parsed and the warehouse is up to date")
+    from pipelines.warehouse_state import warehouse_inputs_key, warehouse_up_to_date
+
+    current, why = warehouse_up_to_date(settings)
+    if not current and any(Archive(settings.archive_dir).documents()):
+        return RunRequest(job_name=warehouse_job.name, run_key=f"warehouse-{warehouse_inputs_key(settings)}")
+    return SkipReason(f"nothing pending: every archived document is parsed; {why}")

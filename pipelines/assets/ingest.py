@@ -15,7 +15,7 @@ from dagster import (
 from ingest.archive import Archive
 from ingest.discover import discover_landing
 from ingest.download import Downloader, read_manifest
-from ingest.staging import load_staging
+from ingest.staging import update_staging
 from ingest.workers import ParseLimits, parse_documents, read_cached
 from pipelines.partitions import document_partitions
 from pipelines.settings import PipelineSettings
@@ -116,23 +116,36 @@ def parsed_document(context: AssetExecutionContext, settings: PipelineSettings) 
     pool=DUCKDB_POOL,
 )
 def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
-    """Rebuild the working warehouse from scratch: it is a pure function of archive and cache."""
+    """Bring the working warehouse's staging tables up to date, rewriting only changed documents.
+
+    The working file is kept between runs; a file DuckDB cannot open (or one from an older
+    staging schema) is rebuilt from the archive and the parse cache, which hold everything.
+    """
     settings.ensure_dirs()
     archived = Archive(settings.archive_dir).documents()
-    parsed = [p for d in archived if (p := read_cached(settings.parsed_dir, d.document_id)) is not None]
-    pending = len(archived) - len(parsed)
-    if pending:
-        context.log.warning(f"{pending} archived documents are not parsed yet; they will be staged after parsing")
     work = settings.working_db
-    for stale in (work, work.with_name(work.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    with duckdb.connect(str(work)) as con:
-        counts = load_staging(con, archived, parsed, settings.data, settings.parsed_dir)
+    try:
+        con = duckdb.connect(str(work))
+    except duckdb.Error as exc:
+        context.log.warning(f"working file {work} cannot be opened ({exc}); rebuilding it from the archive")
+        for stale in (work, work.with_name(work.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        con = duckdb.connect(str(work))
+    with con:
+        update = update_staging(con, archived, settings.parsed_dir, settings.data,
+                                lambda document_id: read_cached(settings.parsed_dir, document_id))
+    counts = update.counts
+    pending_parse = len(archived) - counts.documents
+    if pending_parse:
+        context.log.warning(f"{pending_parse} archived documents are not parsed yet; they will be staged after parsing")
     context.log.info(
         f"staging: {counts.documents} documents ({counts.loaded} loaded, {counts.quarantined} quarantined), "
-        f"{counts.tables} tables, {counts.cells} cells -> {work}"
+        f"{counts.tables} tables, {counts.cells} cells -> {work}; "
+        + ("rebuilt in full" if update.full else f"{update.changed} documents changed")
+        + f", {update.pending} waiting for publication"
     )
     yield MaterializeResult(asset_key=["raw", "documents"], metadata={
-        "documents": counts.documents, "loaded": counts.loaded, "quarantined": counts.quarantined, "pending": pending})
+        "documents": counts.documents, "loaded": counts.loaded, "quarantined": counts.quarantined,
+        "pending": pending_parse, "changed": update.changed, "full_rebuild": update.full})
     yield MaterializeResult(asset_key=["raw", "report_tables"], metadata={"tables": counts.tables})
     yield MaterializeResult(asset_key=["raw", "table_cells"], metadata={"cells": counts.cells})

@@ -29,6 +29,10 @@ from pipelines.settings import PipelineSettings
 PUBLISH_STORAGE_VERSION = os.environ.get("FW_PUBLISH_STORAGE_VERSION", "v1.0.0")
 
 
+# The pipeline's own bookkeeping (staged signatures, pending documents): not for analysts.
+INTERNAL_SCHEMA = "pipeline"
+
+
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -54,6 +58,7 @@ def _copy_in_storage_version(working: Path, target: Path, storage_version: str) 
         con.execute(f"attach {_literal(str(working))} as {_quote(working.stem)} (read_only)")
         con.execute(f"attach {_literal(str(target))} as publishing (storage_version {_literal(storage_version)})")
         con.execute(f"copy from database {_quote(working.stem)} to publishing")
+        con.execute(f"drop schema if exists publishing.{INTERNAL_SCHEMA} cascade")
         con.execute("detach publishing")
 
 
@@ -72,6 +77,8 @@ def publish_file(working: Path, published: Path, storage_version: str | None = N
     try:
         if storage_version in ("", "latest"):
             shutil.copyfile(working, tmp)
+            with duckdb.connect(str(tmp)) as con:
+                con.execute(f"drop schema if exists {INTERNAL_SCHEMA} cascade")
         else:
             _copy_in_storage_version(working, tmp, storage_version)
         with open(tmp, "rb") as fh:
@@ -90,7 +97,10 @@ def publish_file(working: Path, published: Path, storage_version: str | None = N
     description="The analysts' warehouse file (--warehouse), replaced atomically at the end of a good run.",
 )
 def published_warehouse(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
+    from pipelines.warehouse_state import mark_published
+
     publish_file(settings.working_db, settings.warehouse)
+    mark_published(settings)
     context.log.info(f"published {settings.warehouse} (storage compatible with DuckDB {PUBLISH_STORAGE_VERSION})")
     return MaterializeResult(metadata={
         "path": str(settings.warehouse),

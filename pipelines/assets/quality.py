@@ -59,12 +59,20 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
     from expectations.review import decisions_file, publish_reviews, read_decisions
     from expectations.runner import run_validations
 
+    from pipelines.warehouse_state import decisions_signature, mark_validated, validation_scope
+
     run_id = context.run.run_id
+    scope = validation_scope(settings.working_db)
+    context.log.info("validating every document" if scope is None else
+                     f"validating the {len(scope)} documents changed since the last publication "
+                     "(the others keep the previous run's outcome)")
+    decisions_seen = decisions_signature(settings)
     summary = run_validations(settings.working_db, settings.data_docs_dir, settings.gx_dir, run_id,
-                              catalogue=CATALOGUE)
+                              catalogue=CATALOGUE, document_ids=scope, keep_only_this_run=True)
     decisions = read_decisions(decisions_file(settings.data))
     with duckdb.connect(str(settings.working_db)) as con:
         review_counts = publish_reviews(con, decisions)
+    mark_validated(settings.working_db, decisions_seen)
     context.log.info(
         f"expectations: {summary.instances} identity instances, {summary.passed} passed, "
         f"{summary.failed} failed ({review_counts['new']} new, {review_counts['reopened']} reopened, "

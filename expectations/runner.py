@@ -95,6 +95,7 @@ class ValidationSummary:
     unknown_identities: tuple[str, ...] = ()
     offline_issues: tuple[str, ...] = ()  # external references left in Data Docs (expected: none)
     timings: dict[str, float] = field(default_factory=dict)
+    validated_instances: int = 0  # instances decided in this run (the rest were carried over)
 
     @property
     def failed_errors(self) -> int:
@@ -148,6 +149,7 @@ def run_validations(
     try:
         _prepare_residuals(con, catalogue)
         carried = _scope_residuals(con, document_ids, run_id)
+        in_scope = con.execute("SELECT count(*) FROM _fw_residuals").fetchall()[0][0]
         frame, expected_counts = _gx_frame(con, catalogue)
         unknown = tuple(
             r[0]
@@ -207,6 +209,7 @@ def run_validations(
         unknown_identities=unknown,
         offline_issues=issues,
         timings=timings,
+        validated_instances=int(in_scope),
     )
     log.info(
         "expectations run %s: %d instances, %d passed, %d failed, %d not evaluated (%.1f s)",

@@ -5,13 +5,13 @@ import sys
 from pathlib import Path
 
 from dagster import Definitions
-from dagster_dbt import DbtCliResource
+
 
 from pipelines.assets.ingest import archived_documents, parsed_document, raw_staging
 from pipelines.assets.publish import published_warehouse
 from pipelines.assets.quality import expectation_results
 from pipelines.assets.warehouse import warehouse_models
-from pipelines.dbt import dbt_project
+from pipelines.dbt import WarehouseDbtCliResource, dbt_project
 from pipelines.schedules import (
     ingest_job,
     landing_folder_sensor,
@@ -35,7 +35,7 @@ def build_definitions(settings: PipelineSettings | None = None) -> Definitions:
         sensors=[landing_folder_sensor, pending_work_sensor],
         resources={
             "settings": settings or PipelineSettings(),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+            "dbt": WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         },
     )
 

@@ -87,6 +87,7 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
             "open_failures": review_counts["new"] + review_counts["reopened"],
             "decided_failures": review_counts["decided"],
             "not_evaluated": summary.not_evaluated,
+            "validated_now": summary.validated_instances,
             "data_docs": str(summary.data_docs_index),
         }
     )

@@ -2,7 +2,9 @@
 import contextlib
 import importlib
 import os
+import shutil
 import threading
+from pathlib import Path
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
@@ -21,6 +23,22 @@ def _warm_great_expectations() -> None:
         pass
 
 
+def _keep_partial_parse(run_target: Path) -> None:
+    """Hand this build's parse state to the next one.
+
+    dagster-dbt starts each build from `dbt_project/target/partial_parse.msgpack`, which was
+    written by `dbt parse` with another working file in the profile; dbt then re-parses the
+    whole project ("profile has changed", 3-4 s). The state of a real build has this
+    deployment's working file, so the next night parses only what changed.
+    """
+    source = Path(run_target) / "partial_parse.msgpack"
+    if source.exists():
+        target = Path(dbt_project.project_dir) / "target" / "partial_parse.msgpack"
+        tmp = target.with_name(f".{target.name}.{os.getpid()}")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+
+
 # dbt tests on the raw.* sources become asset checks of the staging assets.
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
 
@@ -29,18 +47,21 @@ TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_s
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
     os.environ["FW_WORKING_DB"] = str(settings.working_db)
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # dbt's own file log would repeat what is written to log_path below (and costs ~1 s a build).
+    os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")
     log_path = settings.data / "logs" / f"dbt-{context.run.run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     context.log.info(f"dbt build on {settings.working_db}; dbt's own log: {log_path}")
-    # dagster-dbt echoes every dbt line to stdout; keep it in a log file, so the run's own
-    # output stays a readable progress report. Results still arrive as Dagster events.
     # dbt runs in a subprocess and this process mostly waits for its events: import Great
     # Expectations (3-4 s of CPU) on the other core meanwhile, for the validation step after it.
     threading.Thread(target=_warm_great_expectations, name="warm-gx", daemon=True).start()
+    # dagster-dbt echoes every dbt line to stdout; keep it in a log file, so the run's own
+    # output stays a readable progress report. Results still arrive as Dagster events.
     with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         invocation = dbt.cli(["build"], context=context)
         events = 0
         for event in invocation.stream():
             events += 1
             yield event
+    _keep_partial_parse(invocation.target_path)
     context.log.info(f"dbt build finished: {events} models and tests materialized or evaluated")

@@ -1,0 +1,97 @@
+"""A night does only new work: nothing new skips the warehouse job; new documents are staged and
+validated alone; the result equals a from-scratch build over the same inputs."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+
+from demo.generate import generate_corpus
+from pipelines.checksum import marts_checksum
+from pipelines.orchestration import run_night
+from pipelines.settings import PipelineSettings
+from pipelines.warehouse_state import warehouse_up_to_date
+
+
+def night(landing: Path, warehouse: Path):
+    settings = PipelineSettings(landing_dir=str(landing), warehouse_path=str(warehouse))
+    with DagsterInstance.ephemeral() as instance:
+        outcome = run_night(settings, instance, log_level="ERROR")
+        stats = {}
+        for run_id in outcome.run_ids:
+            for event in instance.all_logs(run_id):
+                mat = event.asset_materialization
+                if mat is not None:
+                    stats[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
+    assert outcome.success, outcome.errors
+    return outcome, stats, settings
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("incremental")
+    docs = [p for p in generate_corpus(root / "generated", count=5, seed=31) if "株洲市工业" not in p.name]
+    landing = root / "landing"
+    landing.mkdir()
+    for p in docs[:3]:
+        shutil.copy(p, landing / p.name)
+    return root, landing, docs
+
+
+def test_nightly_runs_do_only_new_work(corpus):
+    root, landing, docs = corpus
+    warehouse = root / "out" / "warehouse.duckdb"
+
+    first, stats, settings = night(landing, warehouse)
+    assert not first.skipped_warehouse
+    assert stats["raw/documents"]["full_rebuild"] is True
+    assert stats["expectation_results"]["validated_now"] == stats["expectation_results"]["instances"]
+    published = warehouse.stat().st_mtime_ns
+
+    # Nothing new: the warehouse job does not run, the published file is untouched.
+    again, stats, _ = night(landing, warehouse)
+    assert again.skipped_warehouse.startswith("warehouse up to date (3 documents")
+    assert "expectation_results" not in stats and warehouse.stat().st_mtime_ns == published
+    assert warehouse_up_to_date(settings)[0]
+
+    # One new document: only it is staged and validated; the others keep their outcome.
+    shutil.copy(docs[3], landing / docs[3].name)
+    third, stats, _ = night(landing, warehouse)
+    assert not third.skipped_warehouse and third.parsed == 1
+    assert stats["raw/documents"]["changed"] == 1 and stats["raw/documents"]["full_rebuild"] is False
+    quality = stats["expectation_results"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        per_document = dict(con.execute(
+            """select d.file_name, count(*) from quality.expectation_results r
+               join raw.documents d using (document_id) group by 1""").fetchall())
+        assert con.execute("select count(*) from information_schema.schemata "
+                           "where schema_name = 'pipeline'").fetchall() == [(0,)]
+    assert len(per_document) == 4
+    assert quality["validated_now"] == per_document[docs[3].name] < quality["instances"]
+    assert quality["instances"] == sum(per_document.values())
+
+    # The incremental warehouse equals one built from scratch over the same four documents.
+    scratch = root / "scratch" / "warehouse.duckdb"
+    night(landing, scratch)
+    assert marts_checksum(warehouse) == marts_checksum(scratch)
+    outcome = """select instance_id, document_id, identity_id, status, lhs, rhs, diff, pages
+                 from quality.expectation_results order by all"""
+    with duckdb.connect(str(warehouse), read_only=True) as a, duckdb.connect(str(scratch), read_only=True) as b:
+        assert a.execute(outcome).fetchall() == b.execute(outcome).fetchall()
+
+
+def test_a_steward_decision_or_a_changed_model_reruns_the_warehouse(corpus, tmp_path):
+    root, landing, _ = corpus
+    warehouse = root / "out2" / "warehouse.duckdb"
+    _, _, settings = night(landing, warehouse)
+    assert warehouse_up_to_date(settings)[0]
+    decisions = settings.data / "reviews" / "decisions.jsonl"
+    decisions.parent.mkdir(parents=True, exist_ok=True)
+    decisions.write_text("", encoding="utf-8")  # an (empty) decisions file is a change of input
+    assert warehouse_up_to_date(settings) == (False, "new steward decisions")
+    outcome, stats, _ = night(landing, warehouse)
+    assert not outcome.skipped_warehouse and stats["expectation_results"]["validated_now"] == 0
+    assert warehouse_up_to_date(settings)[0]

@@ -1,4 +1,10 @@
-"""Peak resident memory of this process's descendants, sampled from /proc (Linux, no psutil)."""
+"""Peak memory of this process's descendants, sampled from /proc (Linux, no psutil).
+
+Two figures per process: VmHWM (the kernel's peak resident set, which for a forked worker also
+counts the pages it shares with the orchestrating process it was forked from) and the peak of
+its own memory (USS: private clean + private dirty pages from smaps_rollup, sampled), which is
+what a worker adds and what must stay flat as the corpus grows.
+"""
 from __future__ import annotations
 
 import os
@@ -23,6 +29,17 @@ def _children_of(root: int) -> set[int]:
     return found
 
 
+def _private_kib(pid: int) -> int:
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return total
+
+
 def _peak_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -39,6 +56,7 @@ class ChildMemorySampler:
     def __init__(self, interval: float = 0.25):
         self.interval = interval
         self.peaks: dict[int, tuple[str, float]] = {}
+        self.private_peaks: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -53,6 +71,9 @@ class ChildMemorySampler:
                     name = "?"
                 if kib and kib / 1024 > self.peaks.get(pid, ("", 0.0))[1]:
                     self.peaks[pid] = (name, kib / 1024)
+                own = _private_kib(pid)
+                if own and own / 1024 > self.private_peaks.get(pid, ("", 0.0))[1]:
+                    self.private_peaks[pid] = (name, own / 1024)
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "ChildMemorySampler":
@@ -63,5 +84,6 @@ class ChildMemorySampler:
         self._stop.set()
         self._thread.join()
 
-    def max_mib(self, exclude: str | None = None) -> float:
-        return max((mib for name, mib in self.peaks.values() if not (exclude and exclude in name)), default=0.0)
+    def max_mib(self, exclude: str | None = None, private: bool = False) -> float:
+        peaks = self.private_peaks if private else self.peaks
+        return max((mib for name, mib in peaks.values() if not (exclude and exclude in name)), default=0.0)

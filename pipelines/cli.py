@@ -70,6 +70,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     from pipelines.status import failed_downloads
 
+    if outcome.skipped_warehouse:
+        print(f"nothing to rebuild: {outcome.skipped_warehouse}; the published warehouse is unchanged")
     print(format_summary(read_summary(settings.warehouse), settings.warehouse, settings.data_docs_dir,
                          settings.archive_dir, outcome.seconds, failed_downloads(settings)))
     return 0

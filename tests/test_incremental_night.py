@@ -2,6 +2,8 @@
 validated alone; the result equals a from-scratch build over the same inputs."""
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 from pathlib import Path
 
@@ -95,3 +97,13 @@ def test_a_steward_decision_or_a_changed_model_reruns_the_warehouse(corpus, tmp_
     outcome, stats, _ = night(landing, warehouse)
     assert not outcome.skipped_warehouse and stats["expectation_results"]["validated_now"] == 0
     assert warehouse_up_to_date(settings)[0]
+
+    # The operator sees that nothing was rebuilt, then the usual summary.
+    from pipelines.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"]) == 0
+    assert out.getvalue().startswith("nothing to rebuild: warehouse up to date (3 documents, nothing new); "
+                                     "the published warehouse is unchanged\n")
+    assert "documents : 3 (3 loaded, 0 quarantined)" in out.getvalue()

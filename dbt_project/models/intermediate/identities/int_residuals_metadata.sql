@@ -63,20 +63,34 @@ narrative_years as (
 
 ),
 
--- a department-like name printed right before a year of the fiscal year (…局2024年度)
-narrative_names as (
+-- a department-like name printed right before a year (…局2024年度), kept when the year is the
+-- fiscal year. The pattern is a constant: one built per row with the document's year made
+-- DuckDB compile a regular expression per sentence (16 s for 1,000 documents).
+narrative_name_mentions as (
 
     select
         narrative.document_id,
         narrative.page,
+        documents.fiscal_year,
         unnest(regexp_extract_all(
             narrative.sentence,
-            '((?:中共)?[\p{Han}]{2,30}?(?:局|委员会|委|办公室|厅|部|中心|院|馆|所|站|队|会|处|署))' || cast(documents.fiscal_year as varchar) || '年度?',
-            1
-        ))                                                                      as name
+            '(?:中共)?[\p{Han}]{2,30}?(?:局|委员会|委|办公室|厅|部|中心|院|馆|所|站|队|会|处|署)20[0-9]{2}年度?',
+            0
+        ))                                                                      as mention
     from narrative
     inner join documents
         on documents.document_id = narrative.document_id
+
+),
+
+narrative_names as (
+
+    select
+        document_id,
+        page,
+        regexp_extract(mention, '^(.*?)20[0-9]{2}年度?$', 1)                    as name
+    from narrative_name_mentions
+    where cast(regexp_extract(mention, '(20[0-9]{2})年度?$', 1) as integer) = fiscal_year
 
 ),
 

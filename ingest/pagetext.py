@@ -24,8 +24,9 @@ class PdfiumPages:
     ruling lines for pdfplumber's table finder (see ingest/tables/pdfium_objects.py)."""
 
     def __init__(self, path: Path):
+        self._path = str(path)
         try:
-            self._pdf = pypdfium2.PdfDocument(str(path))
+            self._pdf = pypdfium2.PdfDocument(self._path)
         except pypdfium2.PdfiumError as exc:
             raise PageTextError(str(exc)) from exc
 
@@ -49,7 +50,7 @@ class PdfiumPages:
         """pdfplumber-style `char` and `curve` objects of a page; None when pdfminer must read it."""
         page = self._pdf[index]
         try:
-            return page_objects(page)
+            return page_objects(page, index, lambda: pypdfium2.PdfDocument(self._path))
         except UnsupportedPage:
             return None
         finally:

@@ -7,14 +7,20 @@ into pdfplumber's object dictionaries (`char` with pdfminer's box convention, `c
 path points) and hands them to pdfplumber's own `TableFinder`, so the table algorithm, its
 tolerances and the cell text assembly stay pdfplumber's.
 
-Anything unusual (rotated or vertical text, unreadable glyphs, Bézier segments that may draw
-ruling, no characters at all) returns None and the caller uses pdfplumber's pdfminer path for
-that page; `tests/test_pdfium_tables.py` checks both paths give identical tables on every table
-page of the corpus.
+PDFium's text page skips one-character text objects without a glyph box (non-embedded CJK fonts
+on a machine without CJK fonts); their characters are read by pdfminer from a copy of the page
+that holds only them. Anything else unusual (rotated or vertical text, unreadable glyphs, Bézier
+segments that may draw ruling, no characters at all) raises UnsupportedPage and the caller uses
+pdfplumber's pdfminer path for that page; `tests/test_pdfium_tables.py` checks both paths give
+identical tables on every table page of the corpus.
 """
 from __future__ import annotations
 
 import ctypes
+import io
+from collections.abc import Callable
+
+import pdfplumber
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
@@ -91,23 +97,67 @@ def _walk_objects(container, count_fn, get_fn, matrix: _Matrix, height: float, o
                           _compose(_object_matrix(obj), matrix), height, out, depth + 1)
 
 
-def _check_no_dropped_text(page: pypdfium2.PdfPage) -> None:
-    """PDFium's text page silently skips a text object whose box has no width (a one-character
-    object in a font without glyph outlines, e.g. a non-embedded CJK font). pdfminer keeps it."""
+def _dropped_text_objects(page: pypdfium2.PdfPage) -> list[int]:
+    """Indices of the page's text objects PDFium's text page skips: a box without width (a
+    one-character object in a font without glyph outlines, e.g. a non-embedded CJK font on a
+    machine without CJK fonts). pdfminer keeps them."""
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    stack = [(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject)]
-    while stack:
-        container, count_fn, get_fn = stack.pop()
-        for i in range(count_fn(container)):
-            obj = get_fn(container, i)
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-                pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom),
-                                               ctypes.byref(right), ctypes.byref(top))
-                if abs(right.value - left.value) < 0.01:
-                    raise UnsupportedPage("text object without width (PDFium would drop it)")
-            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-                stack.append((obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject))
+    dropped = []
+    for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom),
+                                           ctypes.byref(right), ctypes.byref(top))
+            if abs(right.value - left.value) < 0.01:
+                dropped.append(i)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and _form_has_dropped_text(obj, 0):
+            raise UnsupportedPage("text object without width inside a form XObject")
+    return dropped
+
+
+def _form_has_dropped_text(form, depth: int) -> bool:
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for i in range(pdfium_c.FPDFFormObj_CountObjects(form)):
+        obj = pdfium_c.FPDFFormObj_GetObject(form, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom),
+                                           ctypes.byref(right), ctypes.byref(top))
+            if abs(right.value - left.value) < 0.01:
+                return True
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and (depth >= _MAX_FORM_DEPTH or _form_has_dropped_text(obj, depth + 1)):
+            return True
+    return False
+
+
+def _recover_dropped_chars(source: Callable[[], pypdfium2.PdfDocument], index: int, dropped: list[int]) -> list[dict]:
+    """The characters of the text objects PDFium's text page skips, read by pdfminer from a copy
+    of the page that holds only those objects (PDFium writes its content stream anew): a few
+    operators to interpret instead of the whole page, with pdfminer's own character boxes."""
+    keep = set(dropped)
+    src = source()
+    single = pypdfium2.PdfDocument.new()
+    try:
+        single.import_pages(src, [index])
+        page = single[0]
+        for i in reversed(range(pdfium_c.FPDFPage_CountObjects(page.raw))):
+            if i not in keep:
+                obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
+                if pdfium_c.FPDFPage_RemoveObject(page.raw, obj):
+                    pdfium_c.FPDFPageObj_Destroy(obj)
+        if not pdfium_c.FPDFPage_GenerateContent(page.raw):
+            raise UnsupportedPage("PDFium could not rewrite the page")
+        buffer = io.BytesIO()
+        single.save(buffer)
+    finally:
+        single.close()
+        src.close()
+    with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+        chars = pdf.pages[0].chars
+    if not chars or any(not c.get("upright", True) for c in chars):
+        raise UnsupportedPage("dropped text objects not recovered")
+    return [dict(c) for c in chars]
 
 
 def _chars(page: pypdfium2.PdfPage, height: float) -> list[dict]:
@@ -155,8 +205,12 @@ def _chars(page: pypdfium2.PdfPage, height: float) -> list[dict]:
         textpage.close()
 
 
-def page_objects(page: pypdfium2.PdfPage) -> dict[str, list[dict]]:
-    """pdfplumber-style objects of one page (`char`, `curve`); raises UnsupportedPage."""
+def page_objects(page: pypdfium2.PdfPage, index: int = 0,
+                 source: Callable[[], pypdfium2.PdfDocument] | None = None) -> dict[str, list[dict]]:
+    """pdfplumber-style objects of one page (`char`, `curve`); raises UnsupportedPage.
+
+    `source` opens the document again (a separate copy to cut the page out of) when some text
+    objects must be read by pdfminer; without it such a page is unsupported."""
     if page.get_rotation() != 0:
         raise UnsupportedPage("rotated page")
     left, bottom, right, top = page.get_mediabox()
@@ -166,8 +220,12 @@ def page_objects(page: pypdfium2.PdfPage) -> dict[str, list[dict]]:
     curves: list[dict] = []
     _walk_objects(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, _IDENTITY,
                   height, curves, 0)
-    _check_no_dropped_text(page)
+    dropped = _dropped_text_objects(page)
+    if dropped and source is None:
+        raise UnsupportedPage("text object without width (PDFium would drop it)")
     chars = _chars(page, height)
+    if dropped:
+        chars += _recover_dropped_chars(source, index, dropped)
     if not chars:
         raise UnsupportedPage("no characters")
     return {"char": chars, "curve": curves}

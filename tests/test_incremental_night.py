@@ -15,6 +15,7 @@ from demo.generate import generate_corpus
 from pipelines.checksum import marts_checksum
 from pipelines.orchestration import run_night
 from pipelines.settings import PipelineSettings
+from pipelines import warehouse_state
 from pipelines.warehouse_state import warehouse_up_to_date
 
 
@@ -85,9 +86,13 @@ def test_nightly_runs_do_only_new_work(corpus):
         assert a.execute(outcome).fetchall() == b.execute(outcome).fetchall()
 
 
-def test_a_steward_decision_or_a_changed_model_reruns_the_warehouse(corpus, tmp_path):
-    root, landing, _ = corpus
-    warehouse = root / "out2" / "warehouse.duckdb"
+def test_a_steward_decision_or_another_build_reruns_the_warehouse(corpus, tmp_path, monkeypatch):
+    _, _, docs = corpus
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for p in docs[:3]:
+        shutil.copy(p, landing / p.name)
+    warehouse = tmp_path / "out" / "warehouse.duckdb"
     _, _, settings = night(landing, warehouse)
     assert warehouse_up_to_date(settings)[0]
     decisions = settings.data / "reviews" / "decisions.jsonl"
@@ -107,3 +112,9 @@ def test_a_steward_decision_or_a_changed_model_reruns_the_warehouse(corpus, tmp_
     assert out.getvalue().startswith("nothing to rebuild: warehouse up to date (3 documents, nothing new); "
                                      "the published warehouse is unchanged\n")
     assert "documents : 3 (3 loaded, 0 quarantined)" in out.getvalue()
+
+    # Another dbt project, catalogue or parser: the job runs and validates every document.
+    monkeypatch.setattr(warehouse_state, "build_fingerprint", lambda: "another build")
+    assert warehouse_up_to_date(settings) == (
+        False, "the dbt project, the expectations catalogue or the parser changed")
+    assert warehouse_state.validation_scope(settings.working_db) is None

@@ -64,6 +64,17 @@ def validation_scope(working_db: Path) -> set[str] | None:
         return {r[0] for r in con.execute("select document_id from pipeline.pending_documents").fetchall()}
 
 
+def needs_full_refresh(working_db: Path) -> bool:
+    """True unless the last dbt build of this working file used the current build fingerprint."""
+    with duckdb.connect(str(working_db)) as con:
+        return _state(con).get("built_fingerprint") != build_fingerprint()
+
+
+def mark_built(working_db: Path) -> None:
+    with duckdb.connect(str(working_db)) as con:
+        con.execute("insert or replace into pipeline.state values ('built_fingerprint', ?)", [build_fingerprint()])
+
+
 def mark_validated(working_db: Path, decisions: str) -> None:
     """After validation: with which build and which steward decisions the results were made."""
     with duckdb.connect(str(working_db)) as con:

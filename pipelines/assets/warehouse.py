@@ -39,6 +39,15 @@ def _keep_partial_parse(run_target: Path) -> None:
         os.replace(tmp, target)
 
 
+def _prune_old_targets(current: Path, keep: int = 3) -> None:
+    """dagster-dbt gives every build its own target folder (artifacts, compiled SQL, about 13 MB)
+    and never removes one: keep the newest few, or a year of nights fills the disk."""
+    siblings = sorted((p for p in current.parent.glob("warehouse_models-*") if p.is_dir() and p != current),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in siblings[keep - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 # dbt tests on the raw.* sources become asset checks of the staging assets.
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
 
@@ -57,11 +66,22 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settin
     threading.Thread(target=_warm_great_expectations, name="warm-gx", daemon=True).start()
     # dagster-dbt echoes every dbt line to stdout; keep it in a log file, so the run's own
     # output stays a readable progress report. Results still arrive as Dagster events.
+    # Incremental models keep the rows of unchanged documents; rows made by another dbt project
+    # (or parser) would be wrong, so a build after such a change refreshes them all.
+    from pipelines.warehouse_state import needs_full_refresh
+
+    full_refresh = needs_full_refresh(settings.working_db)
+    if full_refresh:
+        context.log.info("dbt build --full-refresh: first build, or the dbt project, catalogue or parser changed")
     with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        invocation = dbt.cli(["build"], context=context)
+        invocation = dbt.cli(["build", *(["--full-refresh"] if full_refresh else [])], context=context)
         events = 0
         for event in invocation.stream():
             events += 1
             yield event
     _keep_partial_parse(invocation.target_path)
+    _prune_old_targets(Path(invocation.target_path))
+    from pipelines.warehouse_state import mark_built
+
+    mark_built(settings.working_db)
     context.log.info(f"dbt build finished: {events} models and tests materialized or evaluated")

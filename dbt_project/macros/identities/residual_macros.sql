@@ -108,6 +108,7 @@ select * from (
         where table_key = '{{ table_key }}'
           and column_key in {{ sql_string_list(columns) }}
           and (code is not null or line_key = 'total')
+          {{ only_changed_documents() }}
 
     ),
 
@@ -204,4 +205,41 @@ select * from (
     select {{ residual_output_columns('checked') }}
     from checked
 )
+{%- endmacro %}
+
+
+{#-
+    Incremental residual models recompute only the documents whose staged rows changed since the
+    last publication (pipeline.pending_documents, written by the staging step; see
+    docs/architecture.md). Residuals are per document, so a document's rows are deleted and
+    rebuilt whole. Without that table (a dbt run outside the pipeline) every document counts as
+    changed. A changed dbt project rebuilds with --full-refresh (pipelines/assets/warehouse.py).
+-#}
+{% macro pending_documents_relation() -%}
+    {%- if execute -%}
+        {{- return(adapter.get_relation(database=this.database, schema='pipeline', identifier='pending_documents')) -}}
+    {%- endif -%}
+    {{- return(none) -}}
+{%- endmacro %}
+
+
+{% macro only_changed_documents(column='document_id') -%}
+    {%- if is_incremental() -%}
+        {%- set pending = pending_documents_relation() -%}
+        {%- if pending is not none %}
+          and {{ column }} in (select document_id from {{ pending }})
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro delete_changed_documents() -%}
+    {%- if is_incremental() -%}
+        {%- set pending = pending_documents_relation() -%}
+        {%- if pending is not none -%}
+            delete from {{ this }} where document_id in (select document_id from {{ pending }})
+        {%- else -%}
+            delete from {{ this }}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}

@@ -9,10 +9,12 @@ The working file keeps, in schema `pipeline` (see ingest/staging.py):
 A night then decides:
   * nothing changed (no new or re-parsed document, same dbt project, expectations catalogue and
     parser, no new steward decision, the published file in place): the warehouse job is skipped;
-  * some documents changed: staging rewrites their rows, dbt rebuilds the models (its cost is
-    per model and test, not per row: see docs/scale-out.md), and GX validates only those
-    documents' identity instances, the others keep the previous outcome;
-  * the dbt project, the catalogue or the parser changed: everything is validated again.
+  * some documents changed: staging rewrites their rows, dbt builds the models (incremental ones
+    recompute only those documents; dbt's cost is mostly per model and test, see
+    docs/throughput.md), and GX validates only those documents' identity instances, the others
+    keep the previous outcome;
+  * the dbt project, the catalogue or the parser changed: `dbt build --full-refresh`, and
+    everything is validated again.
 """
 from __future__ import annotations
 

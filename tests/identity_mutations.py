@@ -41,11 +41,14 @@ class Target:
 
 
 def dbt_run(db: Path, work: Path) -> subprocess.CompletedProcess:
-    """Rebuild the residual models (and what they read) over a mutated working file."""
+    """Rebuild the residual models (and what they read) over a mutated working file.
+
+    `--full-refresh`: the raw rows were changed behind the staging step, so no document is in
+    pipeline.pending_documents and the incremental residual model would keep its rows."""
     exe = Path(sys.executable).parent / "dbt"
     env = {**os.environ, "FW_WORKING_DB": str(db), "DO_NOT_TRACK": "1"}
     return subprocess.run(
-        [str(exe), "run", "--select", "+int_identity_residuals", "--project-dir", str(PROJECT),
+        [str(exe), "run", "--full-refresh", "--select", "+int_identity_residuals", "--project-dir", str(PROJECT),
          "--profiles-dir", str(PROJECT), "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
     )

@@ -224,12 +224,14 @@ def _scope_residuals(con: Any, document_ids: "set[str] | None", run_id: str) -> 
     the other documents keep (None: validate everything, e.g. no earlier run to carry from)."""
     if document_ids is None:
         return None
-    try:
-        previous = con.execute(
-            f"SELECT run_id FROM {RESULTS_TABLE} WHERE run_id <> ? ORDER BY validated_at DESC, run_id LIMIT 1",
-            [run_id]).fetchall()
-    except Exception:  # no results table yet
+    schema, table = RESULTS_TABLE.split(".")
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                         [schema, table]).fetchall()[0][0]
+    if not exists:  # no earlier run in this file
         return None
+    previous = con.execute(
+        f"SELECT run_id FROM {RESULTS_TABLE} WHERE run_id <> ? ORDER BY validated_at DESC, run_id LIMIT 1",
+        [run_id]).fetchall()
     if not previous:
         return None
     con.execute("CREATE OR REPLACE TEMP TABLE _fw_documents AS SELECT DISTINCT document_id FROM _fw_residuals")

@@ -145,10 +145,13 @@ class _TableReader:
     def __init__(self, fast: PdfiumPages | None):
         self.fast = fast
         self.engines = {"pdfium": 0, "pdfminer": 0}
+        self._tables: dict[int, list] = {}  # a page can be asked twice (title page, then as continuation)
 
     def __call__(self, page) -> list:
+        if page.page_number in self._tables:
+            return self._tables[page.page_number]
         objects = self.fast.table_objects(page.page_number - 1) if self.fast is not None else None
-        if objects is not None and not hasattr(page, "_objects"):
+        if objects is not None:
             for kind in objects.values():
                 for obj in kind:
                     obj["doctop"] = obj["top"] + page.initial_doctop
@@ -156,7 +159,8 @@ class _TableReader:
             self.engines["pdfium"] += 1
         else:
             self.engines["pdfminer"] += 1
-        return page.extract_tables()
+        tables = self._tables[page.page_number] = page.extract_tables()
+        return tables
 
 
 def _walk_pages(pages, document_id: str, meta: DocumentMetadata, fast: PdfiumPages | None) -> ParsedDocument:

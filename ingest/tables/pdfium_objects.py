@@ -7,6 +7,9 @@ into pdfplumber's object dictionaries (`char` with pdfminer's box convention, `c
 path points) and hands them to pdfplumber's own `TableFinder`, so the table algorithm, its
 tolerances and the cell text assembly stay pdfplumber's.
 
+Everything here is page geometry in PDF points (floats, as pdfplumber's own objects are); no
+amount is read from these numbers: cell texts become Decimal amounts later (ingest/text.py).
+
 PDFium's text page skips one-character text objects without a glyph box (non-embedded CJK fonts
 on a machine without CJK fonts); their characters are read by pdfminer from a copy of the page
 that holds only them. Anything else unusual (rotated or vertical text, unreadable glyphs, Bézier
@@ -97,36 +100,34 @@ def _walk_objects(container, count_fn, get_fn, matrix: _Matrix, height: float, o
                           _compose(_object_matrix(obj), matrix), height, out, depth + 1)
 
 
+def _has_no_width(obj) -> bool:
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    return abs(right.value - left.value) < 0.01
+
+
 def _dropped_text_objects(page: pypdfium2.PdfPage) -> list[int]:
     """Indices of the page's text objects PDFium's text page skips: a box without width (a
     one-character object in a font without glyph outlines, e.g. a non-embedded CJK font on a
     machine without CJK fonts). pdfminer keeps them."""
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     dropped = []
     for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
         obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
         kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom),
-                                           ctypes.byref(right), ctypes.byref(top))
-            if abs(right.value - left.value) < 0.01:
-                dropped.append(i)
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT and _has_no_width(obj):
+            dropped.append(i)
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and _form_has_dropped_text(obj, 0):
             raise UnsupportedPage("text object without width inside a form XObject")
     return dropped
 
 
 def _form_has_dropped_text(form, depth: int) -> bool:
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     for i in range(pdfium_c.FPDFFormObj_CountObjects(form)):
         obj = pdfium_c.FPDFFormObj_GetObject(form, i)
         kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom),
-                                           ctypes.byref(right), ctypes.byref(top))
-            if abs(right.value - left.value) < 0.01:
-                return True
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and (depth >= _MAX_FORM_DEPTH or _form_has_dropped_text(obj, depth + 1)):
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT and _has_no_width(obj):
+            return True
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and (depth >= _MAX_FORM_DEPTH or _form_has_dropped_text(obj, depth + 1)):
             return True
     return False
 

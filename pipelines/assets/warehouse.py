@@ -12,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from pipelines.assets.ingest import DUCKDB_POOL
 from pipelines.dbt import dbt_project, ensure_manifest
 from pipelines.settings import PipelineSettings
+from pipelines.warehouse_state import mark_built, needs_full_refresh
 
 ensure_manifest()
 
@@ -68,8 +69,6 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settin
     # output stays a readable progress report. Results still arrive as Dagster events.
     # Incremental models keep the rows of unchanged documents; rows made by another dbt project
     # (or parser) would be wrong, so a build after such a change refreshes them all.
-    from pipelines.warehouse_state import needs_full_refresh
-
     full_refresh = needs_full_refresh(settings.working_db)
     if full_refresh:
         context.log.info("dbt build --full-refresh: first build, or the dbt project, catalogue or parser changed")
@@ -81,7 +80,5 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settin
             yield event
     _keep_partial_parse(invocation.target_path)
     _prune_old_targets(Path(invocation.target_path))
-    from pipelines.warehouse_state import mark_built
-
     mark_built(settings.working_db)
     context.log.info(f"dbt build finished: {events} models and tests materialized or evaluated")

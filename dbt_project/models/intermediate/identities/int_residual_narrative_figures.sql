@@ -68,7 +68,12 @@ select
     'narrative p' || coalesce(cast(page as varchar), '?') || ' #' || cast(figure_index as varchar)
         || ' ' || figure_key || coalesce('(' || subject || ')', '')
         || '=' || coalesce(raw_text, cast(value as varchar) || coalesce(unit, ''))
-        || case when unit_suspect then ' (unit suspect)' else '' end      as figure_ref
+        || case when unit_suspect then ' (unit suspect)' else '' end      as figure_ref,
+    figure_key
+        || coalesce(':' || coalesce(class_code, subject), '')
+        || '#' || cast(row_number() over (
+            partition by document_id, figure_key, class_code, subject
+            order by figure_index) as varchar)                             as statement
 from converted
 {% else %}
 select
@@ -82,6 +87,7 @@ select
     cast(null as varchar) as relative_to, cast(null as decimal(18, 4)) as value,
     cast(null as varchar) as unit, cast(null as boolean) as unit_suspect,
     cast(null as varchar) as raw_text, cast(null as varchar) as comparison_unit,
-    cast(null as decimal(18, 2)) as amount, cast(null as varchar) as figure_ref
+    cast(null as decimal(18, 2)) as amount, cast(null as varchar) as figure_ref,
+    cast(null as varchar) as statement
 where false
 {% endif %}

@@ -8,7 +8,8 @@
 -- is printed in 万元 or 元 (亿元 converted); a table figure that cannot be read (table not parsed,
 -- line not found, item name not found) makes the instance not evaluable, never failed. An empty
 -- table (本表无数据) counts as zeros.
-with figures as (
+-- one statement per figure (its `statement`: numbered per document, figure key and subject)
+with numbered as (
 
     select * from {{ ref('int_residual_narrative_figures') }}
 
@@ -61,19 +62,6 @@ anchor_cells as (
 
 ),
 
--- one statement per figure: numbered per document, figure key and what it is about
-numbered as (
-
-    select
-        figures.*,
-        figures.figure_key
-            || coalesce(':' || coalesce(figures.class_code, figures.subject), '')
-            || '#' || cast(row_number() over (
-                partition by figures.document_id, figures.figure_key, figures.class_code, figures.subject
-                order by figures.figure_index) as varchar)                               as statement
-    from figures
-
-),
 
 -- ---------------------------------------------------------------------------------------------
 -- narrative_amount and narrative_share: a figure (or a share's numerator) against an anchor

@@ -7,7 +7,8 @@
 --                             (本表无数据) counts as zeros
 -- Subjects: 'item_actual:<class>/<款>/<项>#n', 'compare:<class>/<款>/<项>#n' or 'compare:general_budget#n',
 -- '<figure_key>:<三公 item>#n' (n: the n-th such statement in the document).
-with figures as (
+-- one statement per figure (its `statement`: numbered per document, figure key and subject)
+with numbered as (
 
     select * from {{ ref('int_residual_narrative_figures') }}
 
@@ -25,18 +26,6 @@ cells as (
 
 ),
 
-numbered as (
-
-    select
-        figures.*,
-        figures.figure_key
-            || coalesce(':' || coalesce(figures.class_code, figures.subject), '')
-            || '#' || cast(row_number() over (
-                partition by figures.document_id, figures.figure_key, figures.class_code, figures.subject
-                order by figures.figure_index) as varchar)                               as statement
-    from figures
-
-),
 
 -- ---------------------------------------------------------------------------------------------
 -- narrative_item_final: the item's T5 row found by its printed names under its class code

@@ -11,6 +11,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test setup redis demo bench accuracy docs dev clean
 
+## Bytecode is compiled at install: PYTHONDONTWRITEBYTECODE (set below, and often in CI) would
+## otherwise make every process compile dbt, Dagster and GX from source (dbt starts in 2.7 s instead
+## of 1.5 s, GX imports in 5.9 s instead of 2.6 s).
 ## make run: install, generate the demo corpus if absent, run the nightly job on it
 run: setup $(DEMO)/.generated
 	$(PY) -m pipelines run --landing $(DEMO) --warehouse $(WAREHOUSE)
@@ -29,7 +32,7 @@ redis:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.8
-	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(DEMO)/.generated

@@ -18,6 +18,7 @@ from ingest.download import Downloader, read_manifest
 from ingest.staging import update_staging
 from ingest.workers import ParseLimits, parse_documents, read_cached
 from pipelines.partitions import document_partitions
+from pipelines.working_file import connect_working
 from pipelines.settings import PipelineSettings
 
 DUCKDB_POOL = "duckdb_writer"  # every asset that writes DuckDB: one at a time
@@ -49,7 +50,10 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
         for url, reason in failed_urls:
             context.log.warning(f"download failed (will retry next run): {url}: {reason}")
     docs = archive.documents()
-    ids = [d.document_id for d in docs]
+    # Partitions in order of arrival: a night's new documents are then neighbours at the end of
+    # the partition order, so they are parsed in one run (a partition range), even on a fresh
+    # (ephemeral) instance that registers every archived document again.
+    ids = [d.document_id for d in sorted(docs, key=lambda d: (d.first_seen_at, d.document_id))]
     known = set(context.instance.get_dynamic_partitions(document_partitions.name))
     new_partitions = [i for i in ids if i not in known]
     if new_partitions:
@@ -125,12 +129,12 @@ def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
     archived = Archive(settings.archive_dir).documents()
     work = settings.working_db
     try:
-        con = duckdb.connect(str(work))
+        con = connect_working(work)
     except duckdb.Error as exc:
         context.log.warning(f"working file {work} cannot be opened ({exc}); rebuilding it from the archive")
         for stale in (work, work.with_name(work.name + ".wal")):
             stale.unlink(missing_ok=True)
-        con = duckdb.connect(str(work))
+        con = connect_working(work)
     with con:
         update = update_staging(con, archived, settings.parsed_dir, settings.data,
                                 lambda document_id: read_cached(settings.parsed_dir, document_id))

@@ -243,3 +243,20 @@ select * from (
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    A per-document relation as an incremental model reads it: on an incremental run, only the
+    rows of the documents changed since the last publication (a subquery); otherwise (first
+    build, --full-refresh, or no pending_documents table) the relation itself. Incremental
+    residual models read every per-document input through it, so a night's work follows the
+    number of changed documents, not the size of the warehouse.
+-#}
+{% macro changed_documents(relation, column='document_id') -%}
+    {%- set pending = pending_documents_relation() if is_incremental() else none -%}
+    {%- if pending is not none -%}
+        (select * from {{ relation }} where {{ column }} in (select document_id from {{ pending }}))
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

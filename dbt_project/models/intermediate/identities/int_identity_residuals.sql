@@ -1,4 +1,7 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document: a night recomputes only the documents changed since the last
+-- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- One row per instance of an accounting identity (seed accounting_identities, generated from
 -- expectations/catalogue.yml) in a loaded document, with exact DECIMAL arithmetic on the amounts
 -- as printed (source unit, never float). The instances come from the int_residuals_* models:
@@ -38,7 +41,7 @@ with identities as (
 
 documents as (
 
-    select document_id from {{ ref('stg_documents') }}
+    select document_id from {{ changed_documents(ref('stg_documents')) }}
     where is_loaded
 
 ),
@@ -46,7 +49,7 @@ documents as (
 narrative_pages as (
 
     select document_id, min(page) as first_page, max(page) as last_page, count(*) as n_figures
-    from {{ ref('int_residual_narrative_figures') }}
+    from {{ changed_documents(ref('int_residual_narrative_figures')) }}
     group by document_id
 
 ),
@@ -55,7 +58,7 @@ narrative_pages as (
 inputs as (
 
     select document_id, table_key, availability, note, first_page, last_page
-    from {{ ref('int_document_tables') }}
+    from {{ changed_documents(ref('int_document_tables')) }}
 
     union all
 
@@ -133,21 +136,21 @@ blocked as (
 
 components as (
 
-    select * from {{ ref('int_residuals_t1_t4') }}
+    select * from {{ changed_documents(ref('int_residuals_t1_t4')) }}
     union all
-    select * from {{ ref('int_residuals_t2_t3_t5') }}
+    select * from {{ changed_documents(ref('int_residuals_t2_t3_t5')) }}
     union all
-    select * from {{ ref('int_residuals_t6_t7') }}
+    select * from {{ changed_documents(ref('int_residuals_t6_t7')) }}
     union all
-    select * from {{ ref('int_residuals_cross_tables') }}
+    select * from {{ changed_documents(ref('int_residuals_cross_tables')) }}
     union all
-    select * from {{ ref('int_residuals_narrative') }}
+    select * from {{ changed_documents(ref('int_residuals_narrative')) }}
     union all
-    select * from {{ ref('int_residuals_narrative_items') }}
+    select * from {{ changed_documents(ref('int_residuals_narrative_items')) }}
     union all
-    select * from {{ ref('int_residuals_completeness') }}
+    select * from {{ changed_documents(ref('int_residuals_completeness')) }}
     union all
-    select * from {{ ref('int_residuals_metadata') }}
+    select * from {{ changed_documents(ref('int_residuals_metadata')) }}
 
 ),
 

@@ -1,10 +1,14 @@
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document: a night recomputes only the documents changed since the last
+-- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- The table cells the identity residuals read: every cell of a loaded document's table whose
 -- availability is `parsed` (int_document_tables), with a short reference a steward can find on
 -- the page, e.g. 'T3 p10 r3 208 total=326.72' (table number, page, 0-based data row, code or
 -- line, column, the text as printed; 'blank' for an empty cell).
 with documents as (
 
-    select document_id from {{ ref('stg_documents') }}
+    select document_id from {{ changed_documents(ref('stg_documents')) }}
     where is_loaded
 
 ),
@@ -12,7 +16,7 @@ with documents as (
 usable_tables as (
 
     select document_id, table_key, table_no
-    from {{ ref('int_document_tables') }}
+    from {{ changed_documents(ref('int_document_tables')) }}
     where availability = 'parsed'
 
 ),
@@ -36,7 +40,7 @@ cells as (
         cells.source_unit,
         case when cells.side is not null then cells.side || ' ' else '' end
             || coalesce(cells.code, cells.line_key, '?')                        as row_ref
-    from {{ ref('stg_table_cells') }} as cells
+    from {{ changed_documents(ref('stg_table_cells')) }} as cells
     inner join documents
         on documents.document_id = cells.document_id
     inner join usable_tables

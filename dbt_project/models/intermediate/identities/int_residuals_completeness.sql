@@ -1,3 +1,7 @@
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document: a night recomputes only the documents changed since the last
+-- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- complete_tables_present: one instance per loaded document and standard table (T1..T9).
 -- lhs = 1 when the table is there (located, whatever its parse status; or present and empty
 -- with a note saying why), 0 when it is missing or empty without a note; rhs = 1. Unit 'count',
@@ -6,7 +10,7 @@
 -- standard table was located at all (layout not recognised).
 with tables as (
 
-    select * from {{ ref('int_document_tables') }}
+    select * from {{ changed_documents(ref('int_document_tables')) }}
 
 ),
 
@@ -16,7 +20,7 @@ unknown_titles as (
         document_id,
         string_agg(coalesce(title, '?') || ' (p' || coalesce(cast(first_page as varchar), '?') || ')', '; '
                    order by first_page)                                        as titles
-    from {{ ref('stg_report_tables') }}
+    from {{ changed_documents(ref('stg_report_tables')) }}
     where table_key not in (select table_key from {{ ref('standard_tables') }})
     group by document_id
 

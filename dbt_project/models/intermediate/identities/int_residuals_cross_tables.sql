@@ -1,3 +1,7 @@
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document: a night recomputes only the documents changed since the last
+-- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Identities across tables: the same figure printed in two tables must match to the cent
 -- (catalogue tolerance 0), one row per instance:
 --   cross_t1_t2_income_total       T1 本年收入合计 = T2 合计                 (subject 'income_total')
@@ -12,19 +16,19 @@
 -- found twice, makes the instance not evaluable. Instances printed in 万元 and 元 compare in 元.
 with cells as (
 
-    select * from {{ ref('int_residual_cells') }}
+    select * from {{ changed_documents(ref('int_residual_cells')) }}
 
 ),
 
 documents as (
 
-    select document_id from {{ ref('stg_documents') }} where is_loaded
+    select document_id from {{ changed_documents(ref('stg_documents')) }} where is_loaded
 
 ),
 
 availability as (
 
-    select document_id, table_key, availability from {{ ref('int_document_tables') }}
+    select document_id, table_key, availability from {{ changed_documents(ref('int_document_tables')) }}
 
 ),
 
@@ -57,7 +61,7 @@ anchor_uses as (
 
 anchor_cells as (
 
-    select * from {{ ref('int_residual_anchor_cells') }}
+    select * from {{ changed_documents(ref('int_residual_anchor_cells')) }}
     where not per_class
 
 ),

@@ -1,3 +1,7 @@
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document: a night recomputes only the documents changed since the last
+-- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Metadata consistency, one instance per loaded document and place compared (unit 'count',
 -- tolerance 0; lhs = number of disagreements or placeholders found, rhs = 0; column cells says
 -- what was compared):
@@ -31,7 +35,7 @@ with documents as (
         cast(null as varchar) as department_in_headings,
         cast(null as varchar) as metadata_conflicts
         {%- endif %}
-    from {{ ref('stg_documents') }} as stg
+    from {{ changed_documents(ref('stg_documents')) }} as stg
     inner join {{ documents_relation }} as raw_documents
         on raw_documents.document_id = stg.document_id
     where stg.is_loaded
@@ -41,7 +45,7 @@ with documents as (
 narrative as (
 
     select distinct document_id, page, sentence
-    from {{ ref('int_residual_narrative_figures') }}
+    from {{ changed_documents(ref('int_residual_narrative_figures')) }}
     where nullif(trim(sentence), '') is not null
 
 ),
@@ -110,13 +114,13 @@ placeholders as (
     from documents where regexp_matches(department, '{{ placeholder }}')
     union all
     select document_id, first_page, 'title ' || title
-    from {{ ref('stg_report_tables') }} where regexp_matches(title, '{{ placeholder }}')
+    from {{ changed_documents(ref('stg_report_tables')) }} where regexp_matches(title, '{{ placeholder }}')
     union all
     select document_id, first_page, 'note ' || note
-    from {{ ref('stg_report_tables') }} where regexp_matches(note, '{{ placeholder }}')
+    from {{ changed_documents(ref('stg_report_tables')) }} where regexp_matches(note, '{{ placeholder }}')
     union all
     select distinct document_id, page, 'T' || regexp_extract(table_key, '^t([0-9])', 1) || ' row ' || row_label
-    from {{ ref('stg_table_cells') }} where regexp_matches(row_label, '{{ placeholder }}')
+    from {{ changed_documents(ref('stg_table_cells')) }} where regexp_matches(row_label, '{{ placeholder }}')
     union all
     select document_id, page, 'narrative ' || left(sentence, 60)
     from narrative where regexp_matches(sentence, '{{ placeholder }}')

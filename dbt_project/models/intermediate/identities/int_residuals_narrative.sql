@@ -1,3 +1,7 @@
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document: a night recomputes only the documents changed since the last
+-- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Narrative (情况说明) against the tables, one row per figure stated (int_residual_narrative_figures):
 --   narrative_amount          a total the narrative states = the table figure it restates
 --                             (anchors below; class_expenditure: the T5 类 row of class_code)
@@ -11,13 +15,13 @@
 -- one statement per figure (its `statement`: numbered per document, figure key and subject)
 with numbered as (
 
-    select * from {{ ref('int_residual_narrative_figures') }}
+    select * from {{ changed_documents(ref('int_residual_narrative_figures')) }}
 
 ),
 
 tables as (
 
-    select document_id, table_key, availability from {{ ref('int_document_tables') }}
+    select document_id, table_key, availability from {{ changed_documents(ref('int_document_tables')) }}
 
 ),
 
@@ -58,7 +62,7 @@ figure_anchors as (
 
 anchor_cells as (
 
-    select * from {{ ref('int_residual_anchor_cells') }}
+    select * from {{ changed_documents(ref('int_residual_anchor_cells')) }}
 
 ),
 

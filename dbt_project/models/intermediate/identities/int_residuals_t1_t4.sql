@@ -1,3 +1,7 @@
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document: a night recomputes only the documents changed since the last
+-- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Within-table identities of the two-sided summary tables, one row per instance:
 --   T1 收入支出决算总表: t1_income_total, t1_expenditure_total, t1_income_grand_total,
 --      t1_expenditure_grand_total (subject: the side), t1_balance (subject 'grand_total').
@@ -10,7 +14,7 @@
 -- not evaluable (problem), never failed.
 with cells as (
 
-    select * from {{ ref('int_residual_cells') }}
+    select * from {{ changed_documents(ref('int_residual_cells')) }}
     where table_key in ('t1_summary', 't4_appropriation_summary')
 
 ),

@@ -1,3 +1,7 @@
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document: a night recomputes only the documents changed since the last
+-- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Within-table identities of T6 (一般公共预算财政拨款基本支出决算表, by economic code) and T7
 -- (财政拨款"三公"经费支出决算表), one row per instance:
 --   t6_personnel_total  人员经费合计 = 类 301 + 303                               (subject 'personnel')
@@ -12,7 +16,7 @@
 with t6_cells as (
 
     select *, coalesce(code, line_key) as row_key
-    from {{ ref('int_residual_cells') }}
+    from {{ changed_documents(ref('int_residual_cells')) }}
     where table_key = 't6_basic_expenditure_economic'
       and column_key = 'amount'
       and (code is not null or line_key in ('personnel_total', 'public_total'))
@@ -97,7 +101,7 @@ t7_cells as (
             when regexp_full_match(column_key, '.+_(budget|final)') then regexp_replace(column_key, '_(budget|final)$', '')
             when column_key in ('budget', 'final') then line_key
         end as item
-    from {{ ref('int_residual_cells') }} as cells
+    from {{ changed_documents(ref('int_residual_cells')) }} as cells
     where table_key = 't7_three_public'
 
 ),

@@ -536,3 +536,33 @@ def test_results_table_of_an_older_layout_gets_the_new_columns(tmp_path):
         db, "SELECT column_name FROM information_schema.columns WHERE table_name = 'expectation_results' "
             "ORDER BY ordinal_position")]
     assert columns == RESULT_COLUMNS
+
+
+def test_stored_suite_is_reused_until_the_catalogue_changes(tmp_path):
+    """A night with the same catalogue validates with the stored suite and checkpoint (no
+    rewrite of the GX store); a changed identity rewrites them, and validation follows it."""
+    from expectations.runner import SUITE_FINGERPRINT_FILE, run_validations
+
+    db = tmp_path / "w.duckdb"
+    make_residuals_db(db, RESIDUALS[:2])
+    docs, gx_root = tmp_path / "docs", tmp_path / "gx"
+    catalogue = load_catalogue()
+    run_validations(db, docs, gx_root, "r1", catalogue=catalogue)
+    suite_file = gx_root / "expectations" / "fiscal_identities.json"
+    checkpoint_file = gx_root / "checkpoints" / "fiscal_identities_nightly.json"
+    stamp = gx_root / SUITE_FINGERPRINT_FILE
+    written = (suite_file.stat().st_mtime_ns, checkpoint_file.stat().st_mtime_ns, stamp.read_text())
+
+    second = run_validations(db, docs, gx_root, "r2", catalogue=catalogue)
+    assert (suite_file.stat().st_mtime_ns, checkpoint_file.stat().st_mtime_ns, stamp.read_text()) == written
+    assert second.instances == 2
+
+    first_id = catalogue.ids[0]
+    changed = yaml.safe_load(catalogue.path.read_text(encoding="utf-8"))
+    for entry in changed["identities"]:
+        if entry["id"] == first_id:
+            entry["description_en"] = entry["description_en"] + " (reworded)"
+    third = run_validations(db, docs, gx_root, "r3", catalogue=parse_catalogue(changed))
+    assert stamp.read_text() != written[2]
+    assert "(reworded)" in suite_file.read_text(encoding="utf-8")
+    assert third.instances == 2

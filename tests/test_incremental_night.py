@@ -70,6 +70,14 @@ def test_nightly_runs_do_only_new_work(corpus):
     third, stats, _ = night(landing, warehouse)
     assert not third.skipped_warehouse and third.parsed == len(new)
     assert len(third.run_ids) == 3
+    # dbt: the first build ran every test; the night skipped only those the build fingerprint
+    # fixes (seeds' tests, column type tests) and kept the relationships to reference data.
+    first_log, night_log = (p.read_text(encoding="utf-8") for p in
+                            sorted((settings.data / "logs").glob("dbt-*.log"), key=lambda p: p.stat().st_mtime_ns))
+    assert "unique_function_classes_code" in first_log and "columns_have_data_types" in first_log
+    assert "unique_function_classes_code" not in night_log and "columns_have_data_types" not in night_log
+    assert "relationships_fct_three_public_item__item_key__ref_three_public_items_" in night_log
+    assert "PASS relationships_stg_report_tables_table_key__table_key__ref_standard_tables_" in night_log
     assert stats["raw/documents"]["changed"] == len(new) and stats["raw/documents"]["full_rebuild"] is False
     quality = stats["expectation_results"]
     with duckdb.connect(str(warehouse), read_only=True) as con:

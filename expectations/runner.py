@@ -276,9 +276,8 @@ def _carry_forward_in_place(con: Any, previous_run: str, run_id: str, validated_
                 WHERE run_id = ?
                   AND (document_id IS NULL
                        OR document_id NOT IN (SELECT document_id FROM _fw_documents)
-                       OR document_id IN (SELECT document_id FROM _fw_residuals WHERE document_id IS NOT NULL)
-                       OR instance_id IN (SELECT instance_id FROM {RESULTS_TABLE} WHERE run_id = ?))""",
-            [previous_run, run_id])
+                       OR document_id IN (SELECT document_id FROM _fw_residuals WHERE document_id IS NOT NULL))""",
+            [previous_run])
         con.execute(f"UPDATE {RESULTS_TABLE} SET run_id = ?, validated_at = CAST(? AS TIMESTAMP) WHERE run_id = ?",
                     [run_id, validated_at, previous_run])
         con.execute("COMMIT")

@@ -17,7 +17,8 @@ import duckdb
 PUBLISH_STORAGE_VERSION = os.environ.get("FW_PUBLISH_STORAGE_VERSION", "v1.0.0")
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """A SQL string literal (for ATTACH paths and options, which take no bound parameters)."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -28,8 +29,8 @@ def create_working_file(path: Path, storage_version: str | None = None) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as con:
-        options = "" if storage_version in ("", "latest") else f" (storage_version {_literal(storage_version)})"
-        con.execute(f"attach {_literal(str(path))} as new_working_file{options}")
+        options = "" if storage_version in ("", "latest") else f" (storage_version {sql_literal(storage_version)})"
+        con.execute(f"attach {sql_literal(str(path))} as new_working_file{options}")
         con.execute("detach new_working_file")
 
 

@@ -28,9 +28,12 @@ from pipelines.assets.ingest import DUCKDB_POOL
 from pipelines.assets.quality import expectation_results
 from pipelines.assets.warehouse import warehouse_models
 from pipelines.settings import PipelineSettings
-from pipelines.working_file import PUBLISH_STORAGE_VERSION, matches_storage_version, storage_version_of
-
-
+from pipelines.working_file import (
+    PUBLISH_STORAGE_VERSION,
+    matches_storage_version,
+    sql_literal,
+    storage_version_of,
+)
 
 # The pipeline's own bookkeeping (staged signatures, pending documents): not for analysts.
 INTERNAL_SCHEMA = "pipeline"
@@ -38,10 +41,6 @@ INTERNAL_SCHEMA = "pipeline"
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -58,8 +57,8 @@ def _copy_in_storage_version(working: Path, target: Path, storage_version: str) 
     published file's stem too), so the views' catalog-qualified references resolve during the
     copy and in the published file."""
     with duckdb.connect() as con:
-        con.execute(f"attach {_literal(str(working))} as {_quote(working.stem)} (read_only)")
-        con.execute(f"attach {_literal(str(target))} as publishing (storage_version {_literal(storage_version)})")
+        con.execute(f"attach {sql_literal(str(working))} as {_quote(working.stem)} (read_only)")
+        con.execute(f"attach {sql_literal(str(target))} as publishing (storage_version {sql_literal(storage_version)})")
         con.execute(f"copy from database {_quote(working.stem)} to publishing")
         con.execute(f"drop schema if exists publishing.{INTERNAL_SCHEMA} cascade")
         con.execute("detach publishing")

@@ -104,11 +104,10 @@ select * from (
             document_id, table_key, row_index, page, code, column_key, amount, source_unit, cell_ref,
             coalesce(code, 'total')                                  as row_key,
             length(code)                                             as code_len
-        from {{ ref('int_residual_cells') }}
+        from {{ changed_documents(ref('int_residual_cells')) }}
         where table_key = '{{ table_key }}'
           and column_key in {{ sql_string_list(columns) }}
           and (code is not null or line_key = 'total')
-          {{ only_changed_documents() }}
 
     ),
 
@@ -220,16 +219,6 @@ select * from (
         {{- return(adapter.get_relation(database=this.database, schema='pipeline', identifier='pending_documents')) -}}
     {%- endif -%}
     {{- return(none) -}}
-{%- endmacro %}
-
-
-{% macro only_changed_documents(column='document_id') -%}
-    {%- if is_incremental() -%}
-        {%- set pending = pending_documents_relation() -%}
-        {%- if pending is not none %}
-          and {{ column }} in (select document_id from {{ pending }})
-        {%- endif -%}
-    {%- endif -%}
 {%- endmacro %}
 
 

@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- One row per instance of an accounting identity (seed accounting_identities, generated from
 -- expectations/catalogue.yml) in a loaded document, with exact DECIMAL arithmetic on the amounts
 -- as printed (source unit, never float). The instances come from the int_residuals_* models:

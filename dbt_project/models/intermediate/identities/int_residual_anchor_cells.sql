@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- The cells of every anchor (seed identity_anchors): the single printed figures the cross-table
 -- and narrative identities compare (T1 本年收入合计, T3 合计 基本支出, T5 类 rows, ...), from the
 -- parsed tables of loaded documents (int_residual_cells). anchor_class is the 类 code of a

@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- The table cells the identity residuals read: every cell of a loaded document's table whose
 -- availability is `parsed` (int_document_tables), with a short reference a steward can find on
 -- the page, e.g. 'T3 p10 r3 208 total=326.72' (table number, page, 0-based data row, code or

@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- The narrative (情况说明) figures the identities compare with the tables: raw.narrative_figures
 -- (docs/architecture.md) of loaded documents, with the columns the identities need (figure_index,
 -- class/kuan/item names, class_code, comparison_word, relative_to; stg_narrative_figures does

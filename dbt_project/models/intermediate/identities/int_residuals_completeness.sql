@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- complete_tables_present: one instance per loaded document and standard table (T1..T9).
 -- lhs = 1 when the table is there (located, whatever its parse status; or present and empty
 -- with a note saying why), 0 when it is missing or empty without a note; rhs = 1. Unit 'count',

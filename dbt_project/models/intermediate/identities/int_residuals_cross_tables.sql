@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Identities across tables: the same figure printed in two tables must match to the cent
 -- (catalogue tolerance 0), one row per instance:
 --   cross_t1_t2_income_total       T1 本年收入合计 = T2 合计                 (subject 'income_total')

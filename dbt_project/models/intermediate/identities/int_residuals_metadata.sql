@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Metadata consistency, one instance per loaded document and place compared (unit 'count',
 -- tolerance 0; lhs = number of disagreements or placeholders found, rhs = 0; column cells says
 -- what was compared):

@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Narrative (情况说明) against the tables, one row per figure stated (int_residual_narrative_figures):
 --   narrative_amount          a total the narrative states = the table figure it restates
 --                             (anchors below; class_expenditure: the T5 类 row of class_code)

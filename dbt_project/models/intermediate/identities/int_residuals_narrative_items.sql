@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Narrative (情况说明) statements about items, one row per statement (int_residual_narrative_figures):
 --   narrative_item_final      the 决算数 of a 类/款/项 item = the T5 row found by its printed names
 --                             under its class code (a name that matches no row: not evaluable)

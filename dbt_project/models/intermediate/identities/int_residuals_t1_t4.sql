@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Within-table identities of the two-sided summary tables, one row per instance:
 --   T1 收入支出决算总表: t1_income_total, t1_expenditure_total, t1_income_grand_total,
 --      t1_expenditure_grand_total (subject: the side), t1_balance (subject 'grand_total').

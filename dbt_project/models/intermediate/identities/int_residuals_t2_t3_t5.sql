@@ -5,10 +5,6 @@
 --   tN_kuan_rollup   per 款 and column: 款 = sum of its 项 (only a 款 that has 项 rows)
 --   tN_grand_total   per column: 合计 row = sum of the 类 rows
 -- Exact DECIMAL sums of the amounts as printed; blank cells count as 0 and add no term.
--- Incremental: the heaviest residual model (6 s at 1,000 documents) recomputes only the
--- documents changed since the last publication (macro only_changed_documents).
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
 {{ coded_table_residuals(
     't2_income', 't2',
     ['total', 'fiscal_appropriation', 'superior_subsidy', 'business_income', 'operating_income',

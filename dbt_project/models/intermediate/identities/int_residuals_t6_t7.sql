@@ -1,7 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook="{{ delete_changed_documents() }}") }}
--- Incremental by document: a night recomputes only the documents changed since the last
--- publication (macro changed_documents); see int_residuals_t2_t3_t5.
 -- Within-table identities of T6 (一般公共预算财政拨款基本支出决算表, by economic code) and T7
 -- (财政拨款"三公"经费支出决算表), one row per instance:
 --   t6_personnel_total  人员经费合计 = 类 301 + 303                               (subject 'personnel')

@@ -7,7 +7,8 @@ from pathlib import Path
 from dagster import Definitions
 
 
-from pipelines.assets.ingest import archived_documents, parsed_document, raw_staging
+from pipelines.assets.ingest import archived_documents, raw_staging
+from pipelines.assets.parse import parsed_document
 from pipelines.assets.publish import published_warehouse
 from pipelines.assets.quality import expectation_results
 from pipelines.assets.warehouse import warehouse_models
@@ -21,6 +22,7 @@ from pipelines.schedules import (
     warehouse_job,
 )
 from pipelines.settings import PipelineSettings
+from pipelines.step_storage import STEP_STORAGE_KEY, step_storage
 
 
 # The dbt of this interpreter's environment, whether or not the venv is on PATH.
@@ -36,6 +38,7 @@ def build_definitions(settings: PipelineSettings | None = None) -> Definitions:
         resources={
             "settings": settings or PipelineSettings(),
             "dbt": WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+            STEP_STORAGE_KEY: step_storage,
         },
     )
 

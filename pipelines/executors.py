@@ -36,7 +36,7 @@ from dagster import (
 )
 from dagster._core.instance.ref import InstanceRef
 
-from pipelines.assets.ingest import parsed_document
+from pipelines.assets.parse import parsed_document
 from pipelines.partitions import document_partitions
 from pipelines.settings import PipelineSettings
 

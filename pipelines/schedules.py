@@ -23,7 +23,8 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from ingest.archive import Archive
 from ingest.workers import cache_path
-from pipelines.assets.ingest import archived_documents, parsed_document
+from pipelines.assets.ingest import archived_documents
+from pipelines.assets.parse import parsed_document
 from pipelines.partitions import document_partitions
 from pipelines.settings import PipelineSettings
 

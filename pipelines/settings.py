@@ -7,6 +7,8 @@ Environment variables (used by `dagster dev` and the schedule):
   FW_MANIFEST     optional CSV of URLs to download (columns: url, department, region, year)
   FW_PARSE_CACHE_URL  where parse results are kept: a folder or an fsspec URL such as
                   s3://bucket/prefix (default: <data dir>/parsed); see docs/scale-out.md
+  FW_PARSE_BATCHES  parse steps per run (default: automatic, see pipelines/assets/parse.py)
+  FW_PARSE_WORKERS  parser processes per parse step (default: automatic)
 """
 from __future__ import annotations
 
@@ -27,7 +29,10 @@ class PipelineSettings(ConfigurableResource):
     data_dir: str = os.environ.get("FW_DATA_DIR", "")
     manifest_path: str = os.environ.get("FW_MANIFEST", "")
     parse_cache_url: str = os.environ.get("FW_PARSE_CACHE_URL", "")
-    parse_workers: int = 2
+    # 0 = automatic (pipelines/assets/parse.py): one parse step per core under the multiprocess
+    # executor with one parser process each; one step with a process per core in-process.
+    parse_batches: int = int(os.environ.get("FW_PARSE_BATCHES", "0") or 0)
+    parse_workers: int = int(os.environ.get("FW_PARSE_WORKERS", "0") or 0)
     parse_timeout_seconds: float = 180.0
 
     @property

@@ -1,12 +1,10 @@
-"""Ingest assets: sources -> archive -> parse (one partition per document) -> staging tables."""
+"""Ingest assets: sources -> archive -> (parse: pipelines/assets/parse.py) -> staging tables."""
 import duckdb
 from dagster import (
     AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
-    AssetObservation,
     AssetSpec,
-    BackfillPolicy,
     MaterializeResult,
     asset,
     multi_asset,
@@ -16,10 +14,11 @@ from ingest.archive import Archive
 from ingest.discover import discover_landing
 from ingest.download import Downloader, read_manifest
 from ingest.staging import update_staging
-from ingest.workers import ParseLimits, parse_documents, read_cached
+from ingest.workers import read_cached
+from pipelines.assets.parse import parsed_document
 from pipelines.partitions import document_partitions
-from pipelines.working_file import connect_working
 from pipelines.settings import PipelineSettings
+from pipelines.working_file import connect_working
 
 DUCKDB_POOL = "duckdb_writer"  # every asset that writes DuckDB: one at a time
 
@@ -66,43 +65,6 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
         "failed_urls": "\n".join(f"{u}: {r}" for u, r in failed_urls), "archived_documents": len(docs),
         "new_documents": new,
     })
-
-
-@asset(
-    group_name="ingest",
-    deps=[archived_documents],
-    partitions_def=document_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    description="Parse result of one document (cached per parser version); a bad document is quarantined "
-    "with a reason. Materializing a partition re-parses it.",
-)
-def parsed_document(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
-    archive = Archive(settings.archive_dir)
-    docs = [d for key in context.partition_keys if (d := archive.get(key)) is not None]
-    done = {"n": 0}
-
-    def progress(result, from_cache: bool) -> None:
-        done["n"] += 1
-        what = "loaded" if result.status == "loaded" else f"QUARANTINED: {result.quarantine_reason}"
-        context.log.info(
-            f"[{done['n']}/{len(docs)}] parsed {result.document_id[:12]} "
-            f"({result.metadata.department or '?'}, {result.metadata.page_count or 0} pages, "
-            f"{result.parse_seconds:.1f} s): {what}"
-        )
-        context.log_event(AssetObservation(
-            asset_key=context.asset_key, partition=result.document_id,
-            metadata={"status": result.status, "reason": result.quarantine_reason or "",
-                      "department": result.metadata.department or "", "pages": result.metadata.page_count or 0,
-                      "tables": len(result.tables), "cells": len(result.cells),
-                      "parse_seconds": round(result.parse_seconds, 3),
-                      "table_pages_pdfium": result.table_engines.get("pdfium", 0),
-                      "table_pages_pdfminer": result.table_engines.get("pdfminer", 0)},
-        ))
-
-    limits = ParseLimits(timeout_seconds=settings.parse_timeout_seconds, workers=settings.parse_workers)
-    results = parse_documents(docs, settings.parsed_dir, limits, on_done=progress, force=True)
-    loaded = sum(r.status == "loaded" for r in results)
-    return MaterializeResult(metadata={"documents": len(results), "loaded": loaded, "quarantined": len(results) - loaded})
 
 
 @multi_asset(

@@ -4,25 +4,24 @@ Without `FW_CELERY_BROKER` nothing changes: the jobs of `pipelines.definitions` 
 (CLI, tests) or with Dagster's multiprocess executor (`dagster dev`, the daemon).
 
 With `FW_CELERY_BROKER=redis://host:6379/0` (and optionally `FW_CELERY_BACKEND`, default: the
-broker) the parse job `parse_documents` runs its step as a Celery task on `dagster-celery`
-workers, possibly on other machines (docs/scale-out.md). Only the parse step moves: the ingest
-and warehouse jobs (DuckDB has one writer) stay on the machine that runs them.
+broker) the parse job `parse_documents` runs its steps as Celery tasks on `dagster-celery`
+workers, possibly on other machines (docs/scale-out.md): a run's documents are cut into
+`parse_batches` batch steps (pipelines/assets/parse.py), and each idle worker takes one. Only
+parsing moves: the ingest and warehouse jobs (DuckDB has one writer) stay on the machine that
+runs them.
 
 - `defs`: the project's Definitions with that parse job (`dagster dev -m pipelines.executors`).
 - `celery_parse_job`: the job as submitters and workers rebuild it (`reconstructable`).
 - `run_night_on_celery` / `python -m pipelines.executors`: ingest here, parse on the workers
-  (several runs at once, so several workers share the documents), then the warehouse here.
+  (one run, its batches spread over the workers), then the warehouse here.
 """
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import sys
-import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from dagster import (
@@ -34,9 +33,9 @@ from dagster import (
     execute_job,
     reconstructable,
 )
-from dagster._core.instance.ref import InstanceRef
 
 from pipelines.assets.parse import parsed_document
+from pipelines.orchestration import _errors
 from pipelines.partitions import document_partitions
 from pipelines.settings import PipelineSettings
 
@@ -63,7 +62,7 @@ def parse_executor(env: Mapping[str, str] = os.environ) -> ExecutorDefinition | 
 
 def build_parse_job(executor_def: ExecutorDefinition | None = None):
     return define_asset_job(
-        PARSE_JOB_NAME, selection=[parsed_document], partitions_def=document_partitions, executor_def=executor_def,
+        PARSE_JOB_NAME, selection=[parsed_document], executor_def=executor_def,
         description="Parse documents (one partition each; a range runs in one run).",
     )
 
@@ -104,19 +103,6 @@ def settings_run_config(settings: PipelineSettings) -> dict:
     return {"resources": {"settings": {"config": config}}}
 
 
-def split_ranges(ordered_keys: list[str], wanted: set[str], parts: int) -> list[tuple[str, str]]:
-    """The wanted keys cut into `parts` chunks of similar size, each split into ranges of neighbours
-    (one run per range: `parts` runs when the wanted keys are neighbours, more when not)."""
-    from pipelines.schedules import contiguous_ranges
-
-    keys = [k for k in ordered_keys if k in wanted]
-    size = max(1, -(-len(keys) // max(1, parts)))
-    out: list[tuple[str, str]] = []
-    for i in range(0, len(keys), size):
-        out.extend(contiguous_ranges(ordered_keys, set(keys[i:i + size])))
-    return out
-
-
 @dataclass(frozen=True)
 class ParseRun:
     run_id: str
@@ -124,52 +110,27 @@ class ParseRun:
     errors: list[str]
 
 
-_start_together = None  # a Barrier shared by the processes that submit the runs of one night
+def parse_on_celery(settings: PipelineSettings, instance: DagsterInstance, wanted: set[str],
+                    log_level: str = "INFO") -> list:
+    """Parse `wanted` documents: one run per range of neighbouring partitions (normally one run
+    for a night), whose batch steps (`settings.parse_batches` of them) are Celery tasks that the
+    idle workers take. `instance` must be persistent (DAGSTER_HOME) and shared with the workers."""
+    from pipelines.schedules import contiguous_ranges, partition_range_tags
+
+    run_config = settings_run_config(settings)
+    run_config["loggers"] = {"console": {"config": {"log_level": log_level}}}
+    results = []
+    for start, end in contiguous_ranges(instance.get_dynamic_partitions(document_partitions.name), wanted):
+        with execute_job(reconstructable(celery_parse_job), instance=instance, run_config=run_config,
+                         tags=partition_range_tags(start, end), raise_on_error=False) as result:
+            results.append(ParseRun(result.run_id, result.success, [] if result.success else _errors(result)))
+    return results
 
 
-def _set_start_barrier(barrier) -> None:
-    global _start_together
-    _start_together = barrier
-
-
-def _parse_run(instance_ref: InstanceRef, run_config: dict, tags: dict[str, str]) -> ParseRun:
-    """One parse run; its step is a Celery task. Called in a process of its own per run."""
-    from pipelines.orchestration import _errors
-
-    if _start_together is not None:  # submit together, once every process has loaded the code,
-        try:  # so that each idle worker takes a run
-            _start_together.wait(timeout=600)
-        except threading.BrokenBarrierError:
-            pass
-    with DagsterInstance.from_ref(instance_ref) as instance, execute_job(
-            reconstructable(celery_parse_job), instance=instance, run_config=run_config, tags=tags,
-            raise_on_error=False) as result:
-        return ParseRun(result.run_id, result.success, [] if result.success else _errors(result))
-
-
-def parse_on_celery(settings: PipelineSettings, instance: DagsterInstance, wanted: set[str], parts: int = 2) -> list[ParseRun]:
-    """Parse `wanted` documents in about `parts` runs at once, each run's step on a Celery worker.
-
-    `instance` must be persistent (DAGSTER_HOME) and shared with the workers. The runs are
-    submitted from separate processes: two Dagster runs in threads of one process deadlock in
-    logging setup."""
-    from pipelines.schedules import partition_range_tags
-
-    ranges = split_ranges(instance.get_dynamic_partitions(document_partitions.name), wanted, parts)
-    args = [(instance.get_ref(), settings_run_config(settings), partition_range_tags(*r)) for r in ranges]
-    if len(args) <= 1:
-        return [_parse_run(*a) for a in args]
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(args), mp_context=spawn, initializer=_set_start_barrier,
-                             initargs=(spawn.Barrier(len(args)),)) as pool:
-        return list(pool.map(_parse_run, *zip(*args)))
-
-
-def run_night_on_celery(settings: PipelineSettings, instance: DagsterInstance, parts: int = 2,
-                        log_level: str = "INFO"):
+def run_night_on_celery(settings: PipelineSettings, instance: DagsterInstance, log_level: str = "INFO"):
     """Like `orchestration.run_night`, with the parse runs on Celery workers."""
     from pipelines.definitions import build_definitions
-    from pipelines.orchestration import NightOutcome, _errors, _record
+    from pipelines.orchestration import NightOutcome, _record
     from pipelines.schedules import pending_documents
 
     started = time.perf_counter()
@@ -189,7 +150,7 @@ def run_night_on_celery(settings: PipelineSettings, instance: DagsterInstance, p
 
     if here("ingest_documents"):
         wanted = set(pending_documents(settings))
-        results = parse_on_celery(settings, instance, wanted, parts) if wanted else []
+        results = parse_on_celery(settings, instance, wanted, log_level) if wanted else []
         outcome.parsed = len(wanted)
         if all([note(r) for r in results]) and here("build_warehouse"):
             outcome.success = True
@@ -206,16 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", required=True)
     parser.add_argument("--data-dir", default="")
     parser.add_argument("--parse-cache-url", default=os.environ.get("FW_PARSE_CACHE_URL", ""))
-    parser.add_argument("--parts", type=int, default=2, help="parse runs at once (about the number of workers)")
+    parser.add_argument("--batches", type=int, default=int(os.environ.get("FW_PARSE_BATCHES", "0") or 0),
+                        help="parse steps (Celery tasks) per run: about the number of workers, or a few times it")
     args = parser.parse_args(argv)
     if not os.environ.get(CELERY_BROKER_ENV) or not os.environ.get("DAGSTER_HOME"):
         print(f"set {CELERY_BROKER_ENV} (e.g. redis://host:6379/0) and DAGSTER_HOME (shared with the workers)",
               file=sys.stderr)
         return 2
     settings = PipelineSettings(landing_dir=args.landing, warehouse_path=args.warehouse, data_dir=args.data_dir,
-                                parse_cache_url=args.parse_cache_url)
+                                parse_cache_url=args.parse_cache_url, parse_batches=args.batches)
     with DagsterInstance.get() as instance:
-        outcome = run_night_on_celery(settings, instance, parts=args.parts)
+        outcome = run_night_on_celery(settings, instance)
     print(f"{'ok' if outcome.success else 'FAILED'} in {outcome.seconds:.1f} s: {outcome.parsed} documents parsed on Celery"
           + "".join(f"\n  {e}" for e in outcome.errors))
     return 0 if outcome.success else 1

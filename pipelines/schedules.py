@@ -33,7 +33,7 @@ ingest_job = define_asset_job(
     description="Archive new files of the landing folder and the URL manifest; add their partitions.",
 )
 parse_job = define_asset_job(
-    "parse_documents", selection=[parsed_document], partitions_def=document_partitions,
+    "parse_documents", selection=[parsed_document],
     description="Parse documents (one partition each; a range runs in one run).",
 )
 warehouse_job = define_asset_job(

@@ -127,11 +127,12 @@ def _wait_for_workers(broker: str, names: tuple[str, ...], workers, timeout: flo
     raise AssertionError(f"Celery workers {names} not ready (exit codes {[p.poll() for p in procs]})\n{logs}")
 
 
-def _settings(landing: Path, out: Path, parse_workers: int):
+def _settings(landing: Path, out: Path, parse_workers: int, parse_batches: int = 0):
     from pipelines.settings import PipelineSettings
 
     return PipelineSettings(landing_dir=str(landing), warehouse_path=str(out / "warehouse.duckdb"), data_dir="",
-                            manifest_path="", parse_cache_url="", parse_workers=parse_workers)
+                            manifest_path="", parse_cache_url="", parse_workers=parse_workers,
+                            parse_batches=parse_batches)
 
 
 def test_parse_step_on_two_celery_workers_gives_the_in_process_warehouse(
@@ -154,21 +155,28 @@ def test_parse_step_on_two_celery_workers_gives_the_in_process_warehouse(
 
     _wait_for_workers(redis_url, WORKERS, celery_workers)
     monkeypatch.setenv("FW_CELERY_BROKER", redis_url)  # read by the parse job as rebuilt by its runs
-    distributed = _settings(landing, tmp_path / "celery", parse_workers=1)
+    distributed = _settings(landing, tmp_path / "celery", parse_workers=1, parse_batches=2)
     with DagsterInstance.from_config(str(dagster_home)) as instance:
-        outcome = run_night_on_celery(distributed, instance, parts=2, log_level="WARNING")
+        outcome = run_night_on_celery(distributed, instance, log_level="WARNING")
         assert outcome.success, outcome.errors
         assert outcome.parsed == 6
         parse_runs = [r for r in instance.get_runs() if r.job_name == "parse_documents"]
-        assert len(parse_runs) == 2 and all(r.is_success for r in parse_runs)
+        assert len(parse_runs) == 1 and parse_runs[0].is_success  # the six new documents: one range
+        run_id = parse_runs[0].run_id
+        batch_steps = sorted(s.step_key for s in instance.get_run_step_stats(run_id)
+                             if s.step_key.startswith("parsed_document.parse_document_batch["))
         executed_by = {
             e.dagster_event.engine_event_data.metadata["Celery worker"].value.split("@")[0]
-            for r in parse_runs for e in instance.all_logs(r.run_id)
+            for e in instance.all_logs(run_id)
             if e.dagster_event is not None and "in celery worker" in (e.message or "")
         }
-    # Every parse step ran on one of our Celery workers. Which worker takes which run depends on
-    # timing (an idle worker may take both), so requiring both here would make the test flaky.
+    # The run's six documents went out as two batch steps (three documents each), both Celery
+    # tasks. Which worker takes which task depends on timing (one idle worker may take both), so
+    # requiring both workers here would make the test flaky.
+    assert batch_steps == ["parsed_document.parse_document_batch[batch_0]",
+                           "parsed_document.parse_document_batch[batch_1]"]
     assert executed_by and executed_by <= set(WORKERS)
     assert len(list((distributed.parsed_dir).rglob("*.json"))) == 6
+    assert not (distributed.data / "steps" / run_id).exists()  # the steps' hand-over values are removed
 
     assert marts_checksum(distributed.warehouse) == expected

@@ -57,8 +57,21 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -> None:
-    """Temp tables ``_fw_catalogue`` and ``_fw_residuals`` (one row per instance, all models)."""
+#: The rows a scoped validation reads (temp tables made by the runner's ``_scope``): instances of
+#: no document, of a document in scope, or of a document the previous run did not validate.
+SCOPE_FILTER = """
+            WHERE r.document_id IS NULL
+               OR r.document_id IN (SELECT document_id FROM _fw_scope)
+               OR r.document_id NOT IN (SELECT document_id FROM _fw_previous_documents)"""
+
+
+def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue, scoped: bool = False) -> None:
+    """Temp tables ``_fw_catalogue``, ``_fw_residuals`` (one row per instance, all models) and
+    ``_fw_documents`` (every document the residual models hold).
+
+    ``scoped`` reads only the rows of ``SCOPE_FILTER`` (a nightly run: at 1,000 documents the
+    full read is some 350,000 rows and a second of DuckDB for the ten new documents' 3,000).
+    """
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _fw_catalogue (
@@ -75,7 +88,7 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
         ],
     )
 
-    selects = []
+    selects, documents = [], []
     for model in catalogue.source_models:
         schema, relation = model.split(".", 1)
         optional = _check_model(con, schema, relation)
@@ -102,8 +115,10 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
             FROM {source} AS r
             LEFT JOIN _fw_catalogue AS c
               ON c.identity_id = r.identity_id AND c.source_model = '{model_literal}'
+            {SCOPE_FILTER if scoped else ""}
             """
         )
+        documents.append(f"SELECT DISTINCT document_id FROM {source} WHERE document_id IS NOT NULL")
     union = "\nUNION ALL\n".join(selects)
     unit_factor = "CASE WHEN u.unit IS NULL THEN 1 " + " ".join(
         f"WHEN u.unit = '{unit}' THEN {factor}" for unit, factor in UNIT_FACTORS.items()
@@ -150,6 +165,8 @@ def _prepare_residuals(con: "duckdb.DuckDBPyConnection", catalogue: Catalogue) -
         FROM f AS u
         """
     )
+
+    con.execute("CREATE OR REPLACE TEMP TABLE _fw_documents AS " + "\nUNION\n".join(documents))
 
     bad = con.execute(
         """

@@ -147,8 +147,8 @@ def run_validations(
     t0 = time.perf_counter()
     con = duckdb.connect(str(duckdb_path))
     try:
-        _prepare_residuals(con, catalogue)
-        carried = _scope_residuals(con, document_ids, run_id)
+        carried = _scope(con, document_ids, run_id)
+        _prepare_residuals(con, catalogue, scoped=carried is not None)
         in_scope = con.execute("SELECT count(*) FROM _fw_residuals").fetchall()[0][0]
         frame, expected_counts = _gx_frame(con, catalogue)
         unknown = tuple(
@@ -221,9 +221,11 @@ def run_validations(
     return summary
 
 
-def _scope_residuals(con: Any, document_ids: "set[str] | None", run_id: str) -> str | None:
-    """Keep in ``_fw_residuals`` only the instances to validate now; return the run whose results
-    the other documents keep (None: validate everything, e.g. no earlier run to carry from)."""
+def _scope(con: Any, document_ids: "set[str] | None", run_id: str) -> str | None:
+    """Temp tables ``_fw_scope`` (the documents to validate now) and ``_fw_previous_documents``
+    (those the previous run validated) for ``residuals.SCOPE_FILTER``; returns the run whose
+    results the other documents keep (None: validate everything, e.g. no earlier run to carry
+    from)."""
     if document_ids is None:
         return None
     schema, table = RESULTS_TABLE.split(".")
@@ -236,16 +238,11 @@ def _scope_residuals(con: Any, document_ids: "set[str] | None", run_id: str) -> 
         [run_id]).fetchall()
     if not previous:
         return None
-    con.execute("CREATE OR REPLACE TEMP TABLE _fw_documents AS SELECT DISTINCT document_id FROM _fw_residuals")
     con.execute("CREATE OR REPLACE TEMP TABLE _fw_scope AS SELECT unnest($ids::VARCHAR[]) AS document_id",
                 {"ids": sorted(document_ids)})
-    # Instances of documents in scope, of no document, or of a document the previous run did not
-    # see are validated now; the rest keep the previous run's decision.
-    con.execute(
-        f"""DELETE FROM _fw_residuals WHERE document_id IS NOT NULL
-            AND document_id NOT IN (SELECT document_id FROM _fw_scope)
-            AND document_id IN (SELECT document_id FROM {RESULTS_TABLE} WHERE run_id = ?)""",
-        [previous[0][0]])
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _fw_previous_documents AS
+                    SELECT DISTINCT document_id FROM {RESULTS_TABLE}
+                    WHERE run_id = ? AND document_id IS NOT NULL""", [previous[0][0]])
     return previous[0][0]
 
 

@@ -3,8 +3,10 @@
 (a) baseline: pdfplumber extract_text() and extract_tables() on every page of every document,
     with the same number of worker processes;
 (b) the full pipeline from an empty warehouse, with a per-stage breakdown;
-(c) a nightly re-run with 10 new documents; (d) a re-run with nothing new.
-Prints pages per second, the ratios (b)/(a), (c)/(b), (d)/(b) and peak memory per worker, and
+(c) a nightly re-run with 10 new documents; (d) a re-run with nothing new;
+(e) every document parsed again by one parse run on Dagster's multiprocess executor (the
+    run's batch steps in processes of their own, as under `dagster dev` and the daemon).
+Prints pages per second, the ratios (b)/(a), (c)/(b), (d)/(b), (e)/(a) and peak memory per worker, and
 writes them to bench/results/<timestamp>.json. Never part of the tests.
 """
 from __future__ import annotations
@@ -83,6 +85,44 @@ def pipeline_run(landing: Path, warehouse: Path, workers: int, pages: int) -> di
             "peak_dbt_process_mib": round(max((m for n, m in mem.peaks.values() if "dbt" in n), default=0.0), 1)}
 
 
+def multiprocess_parse_run(landing: Path, warehouse: Path, workers: int, pages: int) -> dict:
+    """(e) Every archived document parsed again by one parse run on Dagster's multiprocess
+    executor: `workers` batch steps, each a process with one parser process (what `dagster dev`
+    and the daemon do), on a persistent temporary instance."""
+    import tempfile
+
+    from dagster import DagsterInstance, execute_job, reconstructable
+
+    from pipelines.definitions import build_definitions
+    from pipelines.executors import local_parse_job, settings_run_config
+    from pipelines.partitions import document_partitions
+    from pipelines.schedules import partition_range_tags
+    from pipelines.settings import PipelineSettings
+
+    settings = PipelineSettings(landing_dir=str(landing), warehouse_path=str(warehouse),
+                                parse_batches=workers, parse_workers=1)
+    with tempfile.TemporaryDirectory() as home, DagsterInstance.local_temp(home) as instance:
+        ingest = build_definitions(settings).resolve_job_def("ingest_documents")
+        if not ingest.execute_in_process(instance=instance, raise_on_error=False).success:
+            raise SystemExit("ingest failed before the multiprocess parse")
+        keys = instance.get_dynamic_partitions(document_partitions.name)
+        run_config = settings_run_config(settings)
+        run_config["loggers"] = {"console": {"config": {"log_level": "ERROR"}}}
+        with ChildMemorySampler() as mem:
+            start = time.perf_counter()
+            with execute_job(reconstructable(local_parse_job), instance=instance, run_config=run_config,
+                             tags=partition_range_tags(keys[0], keys[-1]), raise_on_error=False) as result:
+                success, run_id = result.success, result.run_id
+            seconds = time.perf_counter() - start
+        if not success:
+            raise SystemExit("the multiprocess parse run failed")
+        steps = {s.step_key: round(s.end_time - s.start_time, 2) for s in instance.get_run_step_stats(run_id)
+                 if s.start_time and s.end_time}
+    return {"seconds": round(seconds, 2), "documents_parsed": len(keys), "pages": pages,
+            "pages_per_second": round(pages / seconds, 1), "batch_steps": workers, "steps": steps,
+            "peak_worker_mib": round(mem.max_mib(), 1), "peak_worker_own_mib": round(mem.max_mib(private=True), 1)}
+
+
 def _pages(pdfs: list[Path]) -> int:
     import pypdfium2
 
@@ -136,11 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     result["nightly_10_new"] = pipeline_run(landing, out / "warehouse.duckdb", args.workers, _pages(new))
     print("(d) re-run with nothing new ...", flush=True)
     result["nothing_new"] = pipeline_run(landing, out / "warehouse.duckdb", args.workers, 0)
+    print("(e) parse everything again on Dagster's multiprocess executor ...", flush=True)
+    result["parse_multiprocess_executor"] = multiprocess_parse_run(landing, out / "warehouse.duckdb", args.workers, pages)
     b, full = result["baseline"], result["full"]
     result["ratios"] = {
         "full_vs_baseline_pages_per_second": round(full["pages_per_second"] / b["pages_per_second"], 2),
         "nightly_10_new_vs_full_time": round(result["nightly_10_new"]["seconds"] / full["seconds"], 3),
         "nothing_new_vs_full_time": round(result["nothing_new"]["seconds"] / full["seconds"], 3),
+        "multiprocess_parse_vs_baseline_pages_per_second": round(
+            result["parse_multiprocess_executor"]["pages_per_second"] / b["pages_per_second"], 2),
     }
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = ROOT / "bench" / "results" / f"bench-{args.docs}docs-{stamp}.json"

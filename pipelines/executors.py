@@ -86,6 +86,15 @@ def build_engine_definitions(settings: PipelineSettings | None = None,
     )
 
 
+def local_parse_job() -> JobDefinition:
+    """The parse job on the Definitions' default executor (multiprocess unless the run config says
+    in_process), rebuilt by name in its step processes (`reconstructable(local_parse_job)`);
+    what `dagster dev` and the daemon run, for a caller outside them (bench, tests)."""
+    from pipelines.definitions import build_definitions
+
+    return build_definitions().resolve_job_def(PARSE_JOB_NAME)
+
+
 def celery_parse_job() -> JobDefinition:
     """The parse job on Celery, rebuilt by name in the submitting process and in every worker
     (`reconstructable(celery_parse_job)`); both need FW_CELERY_BROKER."""

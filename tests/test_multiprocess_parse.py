@@ -10,17 +10,11 @@ from dagster import DagsterEventType, DagsterInstance, execute_job, reconstructa
 from demo.generate import generate_corpus
 from pipelines.assets.parse import batch_count, split_batches, workers_per_step
 from pipelines.definitions import build_definitions
-from pipelines.executors import settings_run_config
+from pipelines.executors import local_parse_job, settings_run_config
 from pipelines.orchestration import run_night
 from pipelines.partitions import document_partitions
 from pipelines.schedules import partition_range_tags
 from pipelines.settings import PipelineSettings
-
-
-def parse_job_on_the_default_executor():
-    """The parse job as `dagster dev` and the daemon run it (the Definitions' default executor,
-    multiprocess unless the run config says otherwise); settings come from the run config."""
-    return build_definitions().resolve_job_def("parse_documents")
 
 
 def _results_without_timings(settings: PipelineSettings) -> dict[str, dict]:
@@ -63,7 +57,7 @@ def test_multiprocess_executor_parses_batches_in_separate_processes(tmp_path):
         keys = instance.get_dynamic_partitions(document_partitions.name)
         assert len(keys) == 4
         run_config = settings_run_config(settings)
-        with execute_job(reconstructable(parse_job_on_the_default_executor), instance=instance,
+        with execute_job(reconstructable(local_parse_job), instance=instance,
                          run_config=run_config, tags=partition_range_tags(keys[0], keys[-1])) as result:
             assert result.success
             run_id = result.run_id

@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import resource
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -163,37 +164,45 @@ def parse_documents(
     on_done: Callable[[ParsedDocument, bool], None] | None = None,
     force: bool = False,
     parse_fn: Callable[[str, str], dict] = parse_to_dict,
+    keep_results: bool = True,
 ) -> list[ParsedDocument]:
     """Parse every document not already in the cache; returns all results (cached or new).
 
     `force` re-parses even when a cached result exists (an operator's re-parse).
     `parse_fn` (module-level, picklable) is what runs in the worker; tests pass faulty ones.
     `on_done(result, from_cache)` is called once per document, for progress reporting.
+    `keep_results=False` returns an empty list and holds no result after its `on_done`: a
+    caller that only reports (the parse step) then needs the memory of one document, not of
+    the whole batch (every cell of 500 documents is some 400 MiB).
     """
     results: dict[str, ParsedDocument] = {}
+
+    def finish(result: ParsedDocument, from_cache: bool) -> None:
+        if keep_results:
+            results[result.document_id] = result
+        if on_done:
+            on_done(result, from_cache)
+
     todo: list[ArchivedDocument] = []
     for doc in docs:
         cached = None if force else read_cached(parsed_root, doc.document_id)
         if cached is not None:
-            results[doc.document_id] = cached
-            if on_done:
-                on_done(cached, True)
+            finish(cached, True)
         elif doc.pdf_path is None:
             result = _failed(doc, "too_large", f"file of {doc.size_bytes} bytes exceeds the size limit; kept out of the archive")
             write_cached(parsed_root, result)
-            results[doc.document_id] = result
-            if on_done:
-                on_done(result, False)
+            finish(result, False)
         else:
             todo.append(doc)
     if todo:
         with ProcessPool(max_workers=max(1, limits.workers), max_tasks=50, context=_worker_context()) as pool:
-            futures = [
+            futures = deque(
                 (doc, pool.schedule(_run_limited, args=(parse_fn, str(doc.pdf_path), doc.document_id, limits.memory_bytes),
                                     timeout=limits.timeout_seconds))
                 for doc in todo
-            ]
-            for doc, future in futures:
+            )
+            while futures:  # popped as they are read: a finished future holds its whole result
+                doc, future = futures.popleft()
                 try:
                     result = ParsedDocument.from_json_dict(future.result())
                 except FutureTimeout:
@@ -205,7 +214,5 @@ def parse_documents(
                 except Exception as exc:  # a parser bug must not stop the other documents
                     result = _failed(doc, "parser_error", f"parser error: {type(exc).__name__}: {exc}")
                 write_cached(parsed_root, result)
-                results[doc.document_id] = result
-                if on_done:
-                    on_done(result, False)
+                finish(result, False)
     return [results[d] for d in sorted(results)]

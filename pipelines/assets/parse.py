@@ -103,10 +103,11 @@ def parse_document_batch(context: OpExecutionContext, settings: PipelineSettings
     """Parse one batch of documents (re-parsing: a materialization is an explicit request)."""
     archive = Archive(settings.archive_dir)
     docs = [d for key in batch if (d := archive.get(key)) is not None]
-    done = {"n": 0}
+    done = {"n": 0, "loaded": 0}
 
     def progress(result, from_cache: bool) -> None:
         done["n"] += 1
+        done["loaded"] += result.status == "loaded"
         what = "loaded" if result.status == "loaded" else f"QUARANTINED: {result.quarantine_reason}"
         context.log.info(
             f"[{done['n']}/{len(docs)}] parsed {result.document_id[:12]} "
@@ -125,9 +126,8 @@ def parse_document_batch(context: OpExecutionContext, settings: PipelineSettings
 
     workers = workers_per_step(executor_kind(context), settings.parse_workers, os.cpu_count() or 1)
     limits = ParseLimits(timeout_seconds=settings.parse_timeout_seconds, workers=workers)
-    results = parse_documents(docs, settings.parsed_dir, limits, on_done=progress, force=True)
-    loaded = sum(r.status == "loaded" for r in results)
-    return {"documents": len(results), "loaded": loaded, "quarantined": len(results) - loaded,
+    parse_documents(docs, settings.parsed_dir, limits, on_done=progress, force=True, keep_results=False)
+    return {"documents": done["n"], "loaded": done["loaded"], "quarantined": done["n"] - done["loaded"],
             "missing": len(batch) - len(docs), "pid": os.getpid()}
 
 

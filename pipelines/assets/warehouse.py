@@ -1,6 +1,7 @@
 """dbt models (staging views, intermediate, marts) as Dagster assets; dbt tests become checks."""
 import contextlib
 import importlib
+import logging
 import os
 import shutil
 import threading
@@ -58,6 +59,19 @@ def _prune_old_targets(current: Path, keep: int = 3) -> None:
 # (One --exclude value: dagster-dbt takes a single value after --exclude and merges it with its own.)
 FIXED_BY_BUILD_EXCLUDE = ["--indirect-selection", "empty",
                           "--exclude", "resource_type:test,path:seeds test_name:columns_have_data_types"]
+
+class _QuietSkippedBuildChecks(logging.Filter):
+    """Dagster warns, twice per check, that a blocking check 'emitted no result' when a night
+    skips the tests of FIXED_BY_BUILD_EXCLUDE: 64 expected lines in every night's output. Only
+    those checks (seeds, column types) are silenced; any other missing check result still warns."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("emitted no result" in message
+                    and ("'seeds/" in message or ":columns_have_data_types_" in message))
+
+
+logging.getLogger("dagster._core.execution.plan.active").addFilter(_QuietSkippedBuildChecks())
 
 # dbt tests on the raw.* sources become asset checks of the staging assets.
 TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))

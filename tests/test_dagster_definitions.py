@@ -60,3 +60,20 @@ def test_sensor_requests_a_run_only_when_the_landing_folder_changes(tmp_path):
         changed = sensor.evaluate_tick(ctx)
         assert len(changed.run_requests) == 1
     assert landing_folder_sensor.name == sensor.name
+
+
+def test_only_the_nights_skipped_checks_are_kept_quiet(caplog):
+    import logging
+
+    import pipelines.assets.warehouse  # noqa: F401  (installs the filter)
+
+    logger = logging.getLogger("dagster._core.execution.plan.active")
+    with caplog.at_level(logging.WARNING):
+        logger.warning("Blocking asset check 'seeds/function_classes:unique_function_classes_code' emitted no result "
+                       "in step 'warehouse_models'; downstream step 'published_warehouse' will proceed")
+        logger.warning("Blocking asset check 'staging/stg_table_cells:columns_have_data_types_stg_table_cells_DECIMAL' "
+                       "emitted no result in step 'warehouse_models'")
+        logger.warning("Blocking asset check 'marts/dim_document:unique_dim_document_document_id' emitted no result "
+                       "in step 'warehouse_models'")
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1 and "unique_dim_document_document_id" in messages[0]

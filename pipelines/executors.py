@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from dagster import (
     DagsterInstance,
@@ -30,18 +28,16 @@ from dagster import (
     ExecutorDefinition,
     JobDefinition,
     define_asset_job,
-    execute_job,
     reconstructable,
 )
 
 from pipelines.assets.parse import parsed_document
-from pipelines.orchestration import _errors
-from pipelines.partitions import document_partitions
+from pipelines.schedules import parse_job
 from pipelines.settings import PipelineSettings
 
 CELERY_BROKER_ENV = "FW_CELERY_BROKER"
 CELERY_BACKEND_ENV = "FW_CELERY_BACKEND"
-PARSE_JOB_NAME = "parse_documents"
+PARSE_JOB_NAME = parse_job.name
 
 
 def celery_config(broker: str, backend: str | None = None) -> dict:
@@ -72,7 +68,6 @@ def build_engine_definitions(settings: PipelineSettings | None = None,
     """`pipelines.definitions.build_definitions`, with the parse job on `executor_def` (or the
     executor FW_CELERY_BROKER selects); unchanged when neither is given."""
     from pipelines.definitions import build_definitions
-    from pipelines.schedules import parse_job
 
     base = build_definitions(settings)
     executor_def = executor_def or parse_executor()
@@ -112,60 +107,13 @@ def settings_run_config(settings: PipelineSettings) -> dict:
     return {"resources": {"settings": {"config": config}}}
 
 
-@dataclass(frozen=True)
-class ParseRun:
-    run_id: str
-    success: bool
-    errors: list[str]
-
-
-def parse_on_celery(settings: PipelineSettings, instance: DagsterInstance, wanted: set[str],
-                    log_level: str = "INFO") -> list:
-    """Parse `wanted` documents: one run per range of neighbouring partitions (normally one run
-    for a night), whose batch steps (`settings.parse_batches` of them) are Celery tasks that the
-    idle workers take. `instance` must be persistent (DAGSTER_HOME) and shared with the workers."""
-    from pipelines.schedules import contiguous_ranges, partition_range_tags
-
-    run_config = settings_run_config(settings)
-    run_config["loggers"] = {"console": {"config": {"log_level": log_level}}}
-    results = []
-    for start, end in contiguous_ranges(instance.get_dynamic_partitions(document_partitions.name), wanted):
-        with execute_job(reconstructable(celery_parse_job), instance=instance, run_config=run_config,
-                         tags=partition_range_tags(start, end), raise_on_error=False) as result:
-            results.append(ParseRun(result.run_id, result.success, [] if result.success else _errors(result)))
-    return results
-
-
 def run_night_on_celery(settings: PipelineSettings, instance: DagsterInstance, log_level: str = "INFO"):
-    """Like `orchestration.run_night`, with the parse runs on Celery workers."""
-    from pipelines.definitions import build_definitions
-    from pipelines.orchestration import NightOutcome, _record
-    from pipelines.schedules import pending_documents
+    """`orchestration.run_night` with the parse runs on Celery: ingest and warehouse here, each
+    parse run's batch steps on the workers. `instance` must be persistent (DAGSTER_HOME) and
+    shared with the workers."""
+    from pipelines.orchestration import run_night
 
-    started = time.perf_counter()
-    defs = build_definitions(settings)  # ingest and warehouse: in this process
-    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    outcome = NightOutcome(success=False, seconds=0.0)
-
-    def note(result) -> bool:
-        outcome.run_ids.append(result.run_id)
-        if not result.success:
-            outcome.errors.extend(result.errors if isinstance(result, ParseRun) else _errors(result))
-        return result.success
-
-    def here(job_name: str) -> bool:
-        return note(defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False))
-
-    if here("ingest_documents"):
-        wanted = set(pending_documents(settings))
-        results = parse_on_celery(settings, instance, wanted, log_level) if wanted else []
-        outcome.parsed = len(wanted)
-        if all([note(r) for r in results]) and here("build_warehouse"):
-            outcome.success = True
-    outcome.seconds = time.perf_counter() - started
-    _record(settings, outcome)
-    return outcome
+    return run_night(settings, instance, log_level=log_level, parse_job=reconstructable(celery_parse_job))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,8 @@
-"""Run the night's jobs in order, in-process, through Dagster (used by the CLI and the tests).
+"""Run the night's jobs in order through Dagster (used by the CLI, the Celery night and the tests).
 
 The same three jobs run unattended under the daemon (schedule and sensors); here they run one
 after the other on one instance, so the partitions added by the ingest run are seen by the parse
-runs.
+runs. They run in-process, except the parse runs when a `parse_job` is given (Celery).
 """
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from dagster import DagsterInstance
+from dagster import DagsterInstance, execute_job
+from dagster._core.definitions.reconstruct import ReconstructableJob
 
 from ingest.archive import Archive
 from pipelines.definitions import build_definitions
 from pipelines.partitions import document_partitions
-from pipelines.schedules import contiguous_ranges, partition_range_tags, pending_documents
+from pipelines.schedules import contiguous_ranges, parse_job as _parse_job, partition_range_tags, pending_documents
 from pipelines.settings import PipelineSettings
 from pipelines.warehouse_state import warehouse_up_to_date
+
+PARSE_JOB = _parse_job.name
 
 
 @dataclass
@@ -44,20 +47,32 @@ def _errors(result) -> list[str]:
 
 
 def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse: str | None = None,
-              log_level: str = "INFO") -> NightOutcome:
-    """ingest -> parse (what is pending, or what `reparse` names: 'all' or a document id) -> warehouse."""
+              log_level: str = "INFO", parse_job: ReconstructableJob | None = None) -> NightOutcome:
+    """ingest -> parse (what is pending, or what `reparse` names: 'all' or a document id) -> warehouse.
+
+    `parse_job` runs the parse runs on another engine (pipelines.executors: Celery workers); it
+    is rebuilt from the run's config, so `instance` must be persistent and shared with them.
+    """
     started = time.perf_counter()
     defs = build_definitions(settings)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     outcome = NightOutcome(success=False, seconds=0.0)
 
-    def execute(job_name: str, tags: dict | None = None) -> bool:
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
+    def note(result) -> bool:
         outcome.run_ids.append(result.run_id)
         if not result.success:
             outcome.errors.extend(_errors(result))
         return result.success
+
+    def execute(job_name: str, tags: dict | None = None) -> bool:
+        if job_name == PARSE_JOB and parse_job is not None:
+            from pipelines.executors import settings_run_config  # settings travel in the run config
+
+            with execute_job(parse_job, instance=instance, run_config={**settings_run_config(settings), **run_config},
+                             tags=tags, raise_on_error=False) as result:
+                return note(result)
+        return note(defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance, run_config=run_config, tags=tags, raise_on_error=False))
 
     if execute("ingest_documents"):
         if reparse == "all":
@@ -69,7 +84,7 @@ def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse:
         order = instance.get_dynamic_partitions(document_partitions.name)
         ok = True
         for start, end in contiguous_ranges(order, wanted):
-            ok = execute("parse_documents", partition_range_tags(start, end)) and ok
+            ok = execute(PARSE_JOB, partition_range_tags(start, end)) and ok
         outcome.parsed = len(wanted)
         current, why = warehouse_up_to_date(settings) if ok else (False, "")
         if current:

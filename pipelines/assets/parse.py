@@ -17,10 +17,10 @@ contend for its write lock.
 import os
 
 from dagster import (
+    AssetIn,
     AssetKey,
     AssetObservation,
     BackfillPolicy,
-    AssetIn,
     DynamicOut,
     DynamicOutput,
     In,
@@ -96,8 +96,9 @@ def plan_parse_batches(context: OpExecutionContext, settings: PipelineSettings):
         yield DynamicOutput(batch, mapping_key=f"batch_{i}")
 
 
-# A batch whose step dies (a worker machine lost, the step process killed) is retried once; a
-# document that fails to parse does not fail the step: it is quarantined with its reason.
+# A batch step that fails (an error outside the per-document handling, e.g. the archive mount
+# briefly unreadable) is retried once; a document that fails to parse does not fail the step: it
+# is quarantined with its reason.
 @op(out=Out(dict, io_manager_key=STEP_STORAGE_KEY), retry_policy=RetryPolicy(max_retries=1, delay=5))
 def parse_document_batch(context: OpExecutionContext, settings: PipelineSettings, batch: list) -> dict:
     """Parse one batch of documents (re-parsing: a materialization is an explicit request)."""

@@ -1,18 +1,14 @@
 """The one Dagster `Definitions` of the project (`dagster dev -w workspace.yaml`)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from dagster import Definitions
-
 
 from pipelines.assets.ingest import archived_documents, raw_staging
 from pipelines.assets.parse import parsed_document
 from pipelines.assets.publish import published_warehouse
 from pipelines.assets.quality import expectation_results
 from pipelines.assets.warehouse import warehouse_models
-from pipelines.dbt import WarehouseDbtCliResource, dbt_project
+from pipelines.dbt import DBT_EXECUTABLE, WarehouseDbtCliResource, dbt_project
 from pipelines.schedules import (
     ingest_job,
     landing_folder_sensor,
@@ -23,10 +19,6 @@ from pipelines.schedules import (
 )
 from pipelines.settings import PipelineSettings
 from pipelines.step_storage import STEP_STORAGE_KEY, step_storage
-
-
-# The dbt of this interpreter's environment, whether or not the venv is on PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
 def build_definitions(settings: PipelineSettings | None = None) -> Definitions:

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from demo.generate import generate_corpus
+from demo.generate import generate_corpus, generate_document, plan_corpus
 from pipelines.checksum import marts_checksum
 from pipelines.orchestration import run_night
 from pipelines.settings import PipelineSettings
@@ -64,8 +64,14 @@ def test_nightly_runs_do_only_new_work(corpus, caplog):
     # New documents: only they are staged and validated; the others keep their outcome. They are
     # parsed in ONE run (partitions in arrival order make them a contiguous range, even on the
     # fresh instance every night gets), so the night is ingest, one parse run, the warehouse.
-    new = docs[3:5]
-    assert len(new) == 2
+    # One of them is a corrected version of a loaded report (same department and year, other
+    # figures): the incremental facts must also re-flag the older version's rows.
+    corrected = root / "corrected"
+    (corrected / "_truth").mkdir(parents=True, exist_ok=True)
+    spec = next(s for s in plan_corpus(6, 31) if s.file_name == docs[1].name)
+    republished = generate_document(spec, corrected, seed=32).rename(corrected / f"更正-{spec.file_name}")
+    new = [*docs[3:5], republished]
+    assert len(new) == 3
     for p in new:
         shutil.copy(p, landing / p.name)
     caplog.clear()
@@ -92,6 +98,19 @@ def test_nightly_runs_do_only_new_work(corpus, caplog):
         assert con.execute("select count(*) from information_schema.schemata "
                            "where schema_name = 'pipeline'").fetchall() == [(0,)]
     assert len(per_document) == 3 + len(new)
+    # The older version's rows in every fact are no longer current; the correction's are.
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        versions = dict(con.execute("select file_name, document_id from marts.dim_document").fetchall())
+        old_id, new_id = versions[docs[1].name], versions[republished.name]
+        facts = [t for (t,) in con.execute("select table_name from information_schema.tables "
+                                            "where table_schema = 'marts' and table_name like 'fct_%'").fetchall()]
+        assert len(facts) == 7
+        for table in facts:
+            flags = dict(con.execute(f"select document_id, bool_or(is_current) from marts.{table} "
+                                     "where document_id in (?, ?) group by 1", [old_id, new_id]).fetchall())
+            assert flags == ({old_id: False, new_id: True} if flags else {}), table
+        assert con.execute("select count(distinct document_id) from marts.fct_expenditure_by_function "
+                           "where document_id in (?, ?)", [old_id, new_id]).fetchall() == [(2,)]
     assert quality["validated_now"] == sum(per_document[p.name] for p in new) < quality["instances"]
     assert quality["instances"] == sum(per_document.values())
 

@@ -50,11 +50,12 @@
 
 {% macro parsed_expenditure_table_cells() %}
     {#- Cells of the function-coded expenditure tables (T3/T5/T8/T9) of loaded documents whose
-        table was parsed, with the table's fund_scope; shared by the by-function and 合计 models. -#}
+        table was parsed, with the table's fund_scope; shared by the by-function and 合计 models,
+        which are incremental by document (only the changed documents' cells on a night). -#}
     select
         cells.*,
         fund_scopes.fund_scope
-    from {{ ref('stg_table_cells') }} as cells
+    from {{ changed_documents(ref('stg_table_cells')) }} as cells
     inner join (
         select table_key, fund_scope from {{ ref('standard_tables') }} where fund_scope is not null
     ) as fund_scopes

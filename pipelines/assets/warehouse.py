@@ -50,15 +50,16 @@ def _prune_old_targets(current: Path, keep: int = 3) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-# Tests whose outcome the build fingerprint fixes (pipelines/warehouse_state.py): the tests of the
-# seeds (reference data, part of the fingerprint) and the column type tests (a model's column
-# types follow from its SQL and the staging schema version, both fingerprinted). They run in
-# every full build, i.e. whenever the fingerprint changes, and are skipped on an incremental
-# night. `--indirect-selection empty` keeps dbt from also dropping the tests of data models
-# that merely refer to a seed (relationships to reference data), which must run every night.
+# Nodes whose outcome the build fingerprint fixes (pipelines/warehouse_state.py): the seeds and
+# their tests (reference data, part of the fingerprint: the seed tables a full build loaded are
+# still the same) and the column type tests (a model's column types follow from its SQL and the
+# staging schema version, both fingerprinted). They run in every full build, i.e. whenever the
+# fingerprint changes, and are skipped on an incremental night. `--indirect-selection empty`
+# keeps dbt from also dropping the tests of data models that merely refer to a seed
+# (relationships to reference data), which must run every night.
 # (One --exclude value: dagster-dbt takes a single value after --exclude and merges it with its own.)
 FIXED_BY_BUILD_EXCLUDE = ["--indirect-selection", "empty",
-                          "--exclude", "resource_type:test,path:seeds test_name:columns_have_data_types"]
+                          "--exclude", "resource_type:seed resource_type:test,path:seeds test_name:columns_have_data_types"]
 
 class _QuietSkippedBuildChecks(logging.Filter):
     """Dagster warns, twice per check, that a blocking check 'emitted no result' when a night

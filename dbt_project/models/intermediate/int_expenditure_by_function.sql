@@ -6,6 +6,9 @@
 -- print 年初结转和结余 / 本年收入 / 年末结转和结余 per code (opening_balance, income, closing_balance).
 -- The 合计 row (line_key 'total') is not a function code: see int_expenditure_table_totals.
 -- Only loaded documents, and only cells of tables with status 'parsed' (not empty/unreadable/not_parsed).
+{{ config(materialized="incremental", incremental_strategy="append",
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document, as the identity residuals (macros/identities/residual_macros.sql).
 with cells as (
 
     select * from ({{ parsed_expenditure_table_cells() }})

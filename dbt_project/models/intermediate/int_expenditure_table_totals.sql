@@ -1,6 +1,9 @@
 -- The 合计 row (line_key 'total') of each function-coded expenditure table, one row per
 -- (document_id, fund_scope); amounts in 万元. Kept apart from int_expenditure_by_function
 -- because 合计 is not a function code.
+{{ config(materialized="incremental", incremental_strategy="append",
+          pre_hook="{{ delete_changed_documents() }}") }}
+-- Incremental by document, as the identity residuals (macros/identities/residual_macros.sql).
 with cells as (
 
     select * from ({{ parsed_expenditure_table_cells() }})

@@ -5,9 +5,13 @@
 -- (e.g. sub-lines of 年初结转和结余 that map to the same line_key) is summed and counted in
 -- source_row_count. Loaded documents, T4 with status `parsed` (T4 is located but not parsed yet:
 -- rows appear as soon as the parser emits them).
+{{ config(materialized="incremental", incremental_strategy="append",
+          pre_hook="{{ delete_stale_fact_documents() }}") }}
+-- Incremental by document: a night rebuilds only new, changed and stale documents
+-- (macros/incremental_facts.sql).
 with documents as (
 
-    select document_id, department_key, fiscal_year, is_current from {{ ref('int_document_versions') }}
+    select document_id, department_key, fiscal_year, is_current from {{ documents_missing_from_this(ref('int_document_versions')) }}
 
 ),
 

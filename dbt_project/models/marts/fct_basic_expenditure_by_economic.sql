@@ -6,9 +6,13 @@
 -- the code (301, 303 personnel; other 3xx public). Lines without a code (人员经费合计,
 -- 公用经费合计) are left out: they are the sums of the 类 rows by expense_group.
 -- Loaded documents, T6 with status `parsed`; rows appear as soon as the parser emits them.
+{{ config(materialized="incremental", incremental_strategy="append",
+          pre_hook="{{ delete_stale_fact_documents() }}") }}
+-- Incremental by document: a night rebuilds only new, changed and stale documents
+-- (macros/incremental_facts.sql).
 with documents as (
 
-    select document_id, department_key, fiscal_year, is_current from {{ ref('int_document_versions') }}
+    select document_id, department_key, fiscal_year, is_current from {{ documents_missing_from_this(ref('int_document_versions')) }}
 
 ),
 

@@ -1,6 +1,10 @@
 -- Expenditure by function classification code, in 万元 (exact DECIMAL), loaded documents only.
 -- Grain: (document_id, fund_scope, function_code). Every version of a report is kept; is_current
 -- marks the rows of current documents (the analyst marts use only those).
+{{ config(materialized="incremental", incremental_strategy="append",
+          pre_hook="{{ delete_stale_fact_documents() }}") }}
+-- Incremental by document: a night rebuilds only new, changed and stale documents
+-- (macros/incremental_facts.sql).
 with expenditure as (
 
     select * from {{ ref('int_expenditure_by_function') }}
@@ -9,7 +13,7 @@ with expenditure as (
 
 versions as (
 
-    select document_id, department_key, fiscal_year, is_current from {{ ref('int_document_versions') }}
+    select document_id, department_key, fiscal_year, is_current from {{ documents_missing_from_this(ref('int_document_versions')) }}
 
 ),
 

@@ -1,9 +1,13 @@
 -- T2 收入决算表: income by function classification code, one column per source, in 万元 (exact
 -- DECIMAL). Grain: (document_id, function_code). The 合计 row is not a function code and is left
 -- out (T1's income_total is in fct_summary_lines). Loaded documents, T2 with status `parsed`.
+{{ config(materialized="incremental", incremental_strategy="append",
+          pre_hook="{{ delete_stale_fact_documents() }}") }}
+-- Incremental by document: a night rebuilds only new, changed and stale documents
+-- (macros/incremental_facts.sql).
 with documents as (
 
-    select document_id, department_key, fiscal_year, is_current from {{ ref('int_document_versions') }}
+    select document_id, department_key, fiscal_year, is_current from {{ documents_missing_from_this(ref('int_document_versions')) }}
 
 ),
 

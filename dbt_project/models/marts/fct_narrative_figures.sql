@@ -5,6 +5,10 @@
 -- 万元): value_wan follows the unit as printed, the flag says not to trust it.
 -- Loaded documents only, every version (is_current marks the current ones). Empty while the
 -- working file has no raw.narrative_figures (see stg_narrative_figures).
+{{ config(materialized="incremental", incremental_strategy="append",
+          pre_hook="{{ delete_stale_fact_documents() }}") }}
+-- Incremental by document: a night rebuilds only new, changed and stale documents
+-- (macros/incremental_facts.sql).
 with figures as (
 
     select * from {{ ref('stg_narrative_figures') }}
@@ -13,7 +17,7 @@ with figures as (
 
 documents as (
 
-    select document_id, department_key, fiscal_year, is_current from {{ ref('int_document_versions') }}
+    select document_id, department_key, fiscal_year, is_current from {{ documents_missing_from_this(ref('int_document_versions')) }}
 
 )
 

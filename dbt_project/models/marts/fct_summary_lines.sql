@@ -1,6 +1,10 @@
 -- The lines of T1 收入支出决算总表 (t1_summary), one row per document, side and line
 -- (function_class lines: one per 类 code). Amounts in 万元 (exact DECIMAL); loaded documents only,
 -- every version (is_current marks the current ones).
+{{ config(materialized="incremental", incremental_strategy="append",
+          pre_hook="{{ delete_stale_fact_documents() }}") }}
+-- Incremental by document: a night rebuilds only new, changed and stale documents
+-- (macros/incremental_facts.sql).
 with cells as (
 
     select * from {{ ref('stg_table_cells') }}
@@ -12,7 +16,7 @@ with cells as (
 
 documents as (
 
-    select document_id, department_key, fiscal_year, is_current from {{ ref('int_document_versions') }}
+    select document_id, department_key, fiscal_year, is_current from {{ documents_missing_from_this(ref('int_document_versions')) }}
 
 ),
 

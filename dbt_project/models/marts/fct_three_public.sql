@@ -2,6 +2,10 @@
 -- DECIMAL). Grain: (document_id, item); items from seed three_public_items (total, outbound,
 -- vehicle_total, vehicle_purchase, vehicle_operation, reception). Decoding of the parser's cells:
 -- int_three_public_amounts. Loaded documents; rows appear as soon as the T7 parser emits them.
+{{ config(materialized="incremental", incremental_strategy="append",
+          pre_hook="{{ delete_stale_fact_documents() }}") }}
+-- Incremental by document: a night rebuilds only new, changed and stale documents
+-- (macros/incremental_facts.sql).
 with amounts as (
 
     select * from {{ ref('int_three_public_amounts') }}
@@ -10,7 +14,7 @@ with amounts as (
 
 documents as (
 
-    select document_id, department_key, fiscal_year, is_current from {{ ref('int_document_versions') }}
+    select document_id, department_key, fiscal_year, is_current from {{ documents_missing_from_this(ref('int_document_versions')) }}
 
 ),
 

@@ -1,9 +1,11 @@
-"""Assemble one generated 部门决算 PDF (cover, 目录, 概况, nine tables, 情况说明) and its truth."""
+"""Assemble one generated 部门决算 PDF (cover, 目录, 概况, nine tables, 情况说明, 名词解释, 附件)
+and its truth."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from demo import annex
 from demo.layout import PORTRAIT, Cell, Grid, HCell, Writer
 from demo.narrative import Paragraph, explanation, overview
 from demo.numbers import Accounts
@@ -35,7 +37,7 @@ def contents(w: Writer, department: str, year: int, titles: list[str]) -> None:
     lines = [f"第一部分 {department}概况", "一、主要职能", "二、部门决算单位构成",
              f"第二部分 {department}{year}年度部门决算表"]
     lines += [f"{n}、{t}" for n, t in zip("一二三四五六七八九", titles)]
-    lines += [f"第三部分 {department}{year}年度部门决算情况说明", "第四部分 名词解释"]
+    lines += [f"第三部分 {department}{year}年度部门决算情况说明", "第四部分 名词解释", "第五部分 附件"]
     for line in lines:
         w.text(line, 11, gap=7)
 
@@ -77,6 +79,16 @@ def render_document(path: Path, acc: Accounts, prev: Accounts, lay: Layout) -> d
     w.new_page(PORTRAIT)
     paras, facts = explanation(acc, prev, lay)
     write_paragraphs(w, paras)
+    performance = annex.performance_rows(acc)
+    write_paragraphs(w, annex.REPORT)
+    funds, indicators = annex.self_assessment_grids(acc, performance)
+    w.new_page(PORTRAIT)
+    w.text(f"{d}{y}年度{annex.TITLE}", 15, "c", gap=8)
+    w.text("单位：万元", 9, "r", gap=4)
+    w.grid(funds)
+    w.new_page(PORTRAIT)
+    performance_page = w.page
+    w.grid(indicators)
     page_count = w.save()
     return {
         "file": path.name,
@@ -91,6 +103,7 @@ def render_document(path: Path, acc: Accounts, prev: Accounts, lay: Layout) -> d
         "table_info": {t.key: table_info(t, lay) for t in tables},
         "tables": {t.key: t.rows for t in tables},
         "narrative": facts,
+        "performance": [{**row, "page": performance_page} for row in performance],
     }
 
 

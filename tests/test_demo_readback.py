@@ -3,6 +3,7 @@ read back exactly by the parser; the truth comes from the generator, not from th
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,25 @@ def test_empty_tables_carry_their_note(demo_corpus):
         for key, t in info.items():
             if t["status"] == "empty":
                 assert found[key].status == "empty" and found[key].note == t["note"], (pdf.name, key)
+
+
+def test_every_demo_document_reads_back_its_performance_self_assessment(demo_corpus):
+    """The 附件 部门整体支出绩效自评表 of every generated document: each indicator row (and 总分)
+    read back with its category, target, actual, weight, score, remark and page."""
+    generated = [p for p in sorted(demo_corpus.glob("*.pdf")) if "performance" in _truth(p)]
+    assert len(generated) == 23  # all but the 株洲 rebuild, whose seed has no annex
+    for pdf in generated:
+        expected = [(r["page"], r["category"], r["indicator"], r["target"], r["actual"], r["weight"],
+                     r["score"], r["note"]) for r in _truth(pdf)["performance"]]
+        read = [(p.page, p.category, p.indicator, p.target, p.actual, _amount(p.weight), _amount(p.score), p.note)
+                for p in _parse(pdf).performance_indicators]
+        assert read == expected, pdf.name
+    # as printed on page 27 (the last) of 上海市普陀区城市管理局2024年度部门决算.pdf (seed 2024)
+    sample = next(p for p in generated if p.name == "上海市普陀区城市管理局2024年度部门决算.pdf")
+    rows = {p.indicator: p for p in _parse(sample).performance_indicators}
+    assert len(rows) == 17 and {p.page for p in rows.values()} == {27}
+    check = rows["检查问题整改率"]
+    assert (check.category, check.target, check.actual, check.weight, check.score, check.note) == (
+        "质量指标", "≥95%", "96%", Decimal("6"), Decimal("5"), "个别问题整改未到期")
+    assert (rows["服务对象满意度"].category, rows["服务对象满意度"].score) == ("服务对象满意度指标", Decimal("10"))
+    assert (rows["总分"].weight, rows["总分"].score) == (Decimal("100"), Decimal("96"))

@@ -123,6 +123,15 @@ def multiprocess_parse_run(landing: Path, warehouse: Path, workers: int, pages: 
             "peak_worker_mib": round(mem.max_mib(), 1), "peak_worker_own_mib": round(mem.max_mib(private=True), 1)}
 
 
+def _generator_digest() -> str:
+    """The demo generator's code: a cached corpus made by another version is generated again."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "demo").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _pages(pdfs: list[Path]) -> int:
     import pypdfium2
 
@@ -138,12 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
     corpus = args.work / f"corpus_{args.docs}"
-    if not (corpus / ".complete").exists():
+    generator = _generator_digest()
+    complete = corpus / ".complete"
+    if not complete.exists() or complete.read_text(encoding="utf-8").strip() != generator:
         from demo.generate import generate_corpus
 
         print(f"generating {args.docs} demo documents into {corpus} ...", flush=True)
+        shutil.rmtree(corpus, ignore_errors=True)
         generate_corpus(corpus, count=args.docs, seed=2024)
-        (corpus / ".complete").touch()
+        complete.write_text(generator + "\n", encoding="utf-8")
     landing = args.work / "landing"
     shutil.rmtree(landing, ignore_errors=True)
     shutil.copytree(corpus, landing, ignore=shutil.ignore_patterns("_truth", ".complete"))

@@ -40,9 +40,22 @@ CELERY_BACKEND_ENV = "FW_CELERY_BACKEND"
 PARSE_JOB_NAME = parse_job.name
 
 
+# Celery settings of the submitting run and of the workers (`config_source`, in every worker's
+# celery.yaml too: docs/scale-out.md). A worker holds one batch at a time and acknowledges it when
+# the step has finished, not when it starts: idle workers take the next batch instead of a busy
+# one queueing it behind its own (the default prefetch reserves 4 tasks per worker), and a batch
+# whose worker is lost mid-step is not lost with it (Redis delivers it again when its visibility
+# timeout expires).
+CELERY_SETTINGS = {
+    "task_acks_late": True,
+    "task_reject_on_worker_lost": True,
+    "worker_prefetch_multiplier": 1,
+}
+
+
 def celery_config(broker: str, backend: str | None = None) -> dict:
-    """The `celery_executor` config; workers must be started with the same broker and backend."""
-    return {"broker": broker, "backend": backend or broker}
+    """The `celery_executor` config; workers must be started with the same config (celery.yaml)."""
+    return {"broker": broker, "backend": backend or broker, "config_source": dict(CELERY_SETTINGS)}
 
 
 def parse_executor(env: Mapping[str, str] = os.environ) -> ExecutorDefinition | None:

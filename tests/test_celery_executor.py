@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
+
+from pipelines.executors import celery_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REDIS_SERVER = shutil.which("redis-server") or next(
@@ -90,7 +93,7 @@ def celery_workers(redis_url, dagster_home, tmp_path_factory):
     so they boot while the in-process reference run works."""
     folder = tmp_path_factory.mktemp("workers")
     config = folder / "celery.yaml"
-    config.write_text(f"execution:\n  config:\n    broker: {redis_url}\n    backend: {redis_url}\n")
+    config.write_text(yaml.safe_dump({"execution": {"config": celery_config(redis_url)}}), encoding="utf-8")
     env = dict(os.environ, DAGSTER_HOME=str(dagster_home), FW_CELERY_BROKER=redis_url, DO_NOT_TRACK="1",
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     procs, logs = [], []
@@ -165,17 +168,21 @@ def test_parse_step_on_two_celery_workers_gives_the_in_process_warehouse(
         run_id = parse_runs[0].run_id
         batch_steps = sorted(s.step_key for s in instance.get_run_step_stats(run_id)
                              if s.step_key.startswith("parsed_document.parse_document_batch["))
-        executed_by = {
-            e.dagster_event.engine_event_data.metadata["Celery worker"].value.split("@")[0]
+        # "Executing steps <step key> in celery worker", with the worker's name in its metadata
+        batch_workers = {
+            e.message.split("Executing steps ")[1].split(" in celery worker")[0]:
+                e.dagster_event.engine_event_data.metadata["Celery worker"].value.split("@")[0]
             for e in instance.all_logs(run_id)
             if e.dagster_event is not None and "in celery worker" in (e.message or "")
+            and "parse_document_batch[" in e.message
         }
     # The run's six documents went out as two batch steps (three documents each), both Celery
-    # tasks. Which worker takes which task depends on timing (one idle worker may take both), so
-    # requiring both workers here would make the test flaky.
+    # tasks, one on each worker: a worker holds one task until it has finished it
+    # (CELERY_SETTINGS), so the second batch goes to the idle worker.
     assert batch_steps == ["parsed_document.parse_document_batch[batch_0]",
                            "parsed_document.parse_document_batch[batch_1]"]
-    assert executed_by and executed_by <= set(WORKERS)
+    assert sorted(batch_workers) == batch_steps
+    assert set(batch_workers.values()) == set(WORKERS), batch_workers
     assert len(list((distributed.parsed_dir).rglob("*.json"))) == 6
     assert not (distributed.data / "steps" / run_id).exists()  # the steps' hand-over values are removed
 

@@ -148,6 +148,24 @@ def test_every_model_and_column_is_described(real_build, wh):
     assert problems == []
 
 
+def test_every_table_model_has_an_enforced_contract(real_build, wh):
+    """Analysts' tables keep their columns and types: every table or incremental model has an
+    enforced contract (a type on every column, checked by dbt on every build), and its
+    constraints are in the DuckDB table (checked on every insert)."""
+    _, _, _, work = real_build
+    manifest = json.loads((work / "target" / "manifest.json").read_text())
+    tables = [n for n in manifest["nodes"].values()
+              if n["resource_type"] == "model" and n["config"]["materialized"] in ("table", "incremental")]
+    assert len(tables) == 35
+    assert [n["name"] for n in tables if not n["config"]["contract"]["enforced"]] == []
+    assert [(n["name"], c) for n in tables for c, col in n["columns"].items() if not col.get("data_type")] == []
+    constraints = set(wh.execute(
+        """select constraint_type, constraint_column_names[1] from duckdb_constraints()
+           where schema_name = 'marts' and table_name = 'fct_expenditure_by_function'""").fetchall())
+    assert {("NOT NULL", "department_key"), ("NOT NULL", "fund_scope"), ("CHECK", "fund_scope"),
+            ("CHECK", "function_level")} <= constraints
+
+
 def test_schemas_and_materializations(wh):
     kinds = dict(
         ((schema + "." + name), kind)

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from dagster import DagsterInstance, execute_job
+from dagster import DagsterEventType, DagsterInstance, execute_job
 from dagster._core.definitions.reconstruct import ReconstructableJob
 
 from ingest.archive import Archive
@@ -44,6 +44,19 @@ def _errors(result) -> list[str]:
             message = err.message.strip().splitlines()[0] if err else "unknown error"
             out.append(f"step {event.step_key} failed: {message}")
     return out or ["run failed"]
+
+
+def _published(instance: DagsterInstance, run_id: str, outcome: NightOutcome) -> bool:
+    """A warehouse run can succeed without publishing: Dagster skips a step whose upstream asset
+    was not materialized. A night that did not publish is not a success."""
+    materialized = {entry.asset_materialization.asset_key.to_user_string()
+                    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+                    if entry.asset_materialization is not None}
+    if "published_warehouse" in materialized:
+        return True
+    outcome.errors.append("the warehouse run ended without publishing (published_warehouse was skipped): "
+                          "the published file is unchanged; see the run's events")
+    return False
 
 
 def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse: str | None = None,
@@ -90,7 +103,7 @@ def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse:
         if current:
             outcome.success = True
             outcome.skipped_warehouse = why
-        elif ok and execute("build_warehouse"):
+        elif ok and execute("build_warehouse") and _published(instance, outcome.run_ids[-1], outcome):
             outcome.success = True
     outcome.seconds = time.perf_counter() - started
     _record(settings, outcome)

@@ -77,3 +77,19 @@ def test_only_the_nights_skipped_checks_are_kept_quiet(caplog):
                        "in step 'warehouse_models'")
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 1 and "unique_dim_document_document_id" in messages[0]
+
+
+def test_a_run_that_did_not_publish_is_not_a_successful_night(tmp_path):
+    """Dagster reports a run whose publication step was skipped as a success; the night does not."""
+    from pipelines.orchestration import NightOutcome, _published
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    settings = PipelineSettings(landing_dir=str(landing), warehouse_path=str(tmp_path / "out" / "w.duckdb"))
+    with DagsterInstance.ephemeral() as instance:
+        result = build_definitions(settings).resolve_job_def("ingest_documents").execute_in_process(instance=instance)
+        assert result.success
+        outcome = NightOutcome(success=False, seconds=0.0)
+        assert _published(instance, result.run_id, outcome) is False
+    assert outcome.errors == ["the warehouse run ended without publishing (published_warehouse was skipped): "
+                              "the published file is unchanged; see the run's events"]

@@ -157,3 +157,37 @@ def test_a_steward_decision_or_another_build_reruns_the_warehouse(corpus, tmp_pa
     assert warehouse_up_to_date(settings) == (
         False, "the dbt project, the expectations catalogue or the parser changed")
     assert warehouse_state.validation_scope(settings.working_db) is None
+
+
+def test_a_new_region_re_keys_the_facts_of_an_older_document(corpus, tmp_path):
+    """株洲市工业和信息化局 prints its region without the province. Alone, it stays 株洲市; once a
+    湖南省株洲市 report is loaded, 株洲市 is that region and the older document's department is
+    re-keyed. A night that loads only the new report must re-key the older one's fact rows too
+    (they carry department_key), and equal a from-scratch build."""
+    root, _, docs = corpus
+    zhuzhou = root / "generated" / "株洲市工业和信息化局2021年度部门决算.pdf"
+    hunan = next(p for p in docs if p.name.startswith("湖南省株洲市"))
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(zhuzhou, landing / zhuzhou.name)
+    warehouse = tmp_path / "out" / "warehouse.duckdb"
+
+    def department_keys() -> tuple[str, set[str]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            (doc_id, key), = con.execute("select document_id, department_key from marts.dim_document "
+                                         "where file_name = ?", [zhuzhou.name]).fetchall()
+            facts = [t for (t,) in con.execute("select table_name from information_schema.tables "
+                                                "where table_schema = 'marts' and table_name like 'fct_%'").fetchall()]
+            in_facts = {k for t in facts for (k,) in con.execute(
+                f"select distinct department_key from marts.{t} where document_id = ?", [doc_id]).fetchall()}
+        return key, in_facts
+
+    night(landing, warehouse)
+    assert department_keys() == ("株洲市|工业和信息化局", {"株洲市|工业和信息化局"})
+    shutil.copy(hunan, landing / hunan.name)
+    _, stats, _ = night(landing, warehouse)
+    assert stats["raw/documents"]["changed"] == 1
+    assert department_keys() == ("湖南省株洲市|工业和信息化局", {"湖南省株洲市|工业和信息化局"})
+    scratch = tmp_path / "scratch" / "warehouse.duckdb"
+    night(landing, scratch)
+    assert marts_checksum(warehouse) == marts_checksum(scratch)

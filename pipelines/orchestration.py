@@ -6,8 +6,12 @@ runs. They run in-process, except the parse runs when a `parse_job` is given (Ce
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -59,14 +63,58 @@ def _published(instance: DagsterInstance, run_id: str, outcome: NightOutcome) ->
     return False
 
 
+class NightAlreadyRunning(RuntimeError):
+    """Another night holds the data folder's lock."""
+
+
+@contextlib.contextmanager
+def night_lock(settings: PipelineSettings) -> Iterator[None]:
+    """One night at a time per data folder (`<data_dir>/night.lock`, an advisory `flock`).
+
+    Two nights on the same folder would stage into the same working file and hand parse batches
+    over through the same steps folder; cron starting a night while the last one still runs must
+    wait for the next night instead. The lock goes with the process, however it ends.
+    """
+    settings.data.mkdir(parents=True, exist_ok=True)
+    handle = open(settings.data / "night.lock", "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise NightAlreadyRunning(f"another night is running on {settings.data} ({holder}); "
+                                      "this one did nothing: let that one finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
 def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse: str | None = None,
               log_level: str = "INFO", parse_job: ReconstructableJob | None = None) -> NightOutcome:
     """ingest -> parse (what is pending, or what `reparse` names: 'all' or a document id) -> warehouse.
 
     `parse_job` runs the parse runs on another engine (pipelines.executors: Celery workers); it
     is rebuilt from the run's config, so `instance` must be persistent and shared with them.
+    One night at a time per data folder (`night_lock`): a second one returns a failed outcome
+    saying so, having done nothing.
     """
     started = time.perf_counter()
+    try:
+        with night_lock(settings):
+            return _run_night(settings, instance, reparse, log_level, parse_job, started)
+    except NightAlreadyRunning as busy:
+        outcome = NightOutcome(success=False, seconds=time.perf_counter() - started, errors=[str(busy)])
+        _record(settings, outcome)
+        return outcome
+
+
+def _run_night(settings: PipelineSettings, instance: DagsterInstance, reparse: str | None, log_level: str,
+               parse_job: ReconstructableJob | None, started: float) -> NightOutcome:
     defs = build_definitions(settings)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     outcome = NightOutcome(success=False, seconds=0.0)

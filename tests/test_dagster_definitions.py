@@ -93,3 +93,24 @@ def test_a_run_that_did_not_publish_is_not_a_successful_night(tmp_path):
         assert _published(instance, result.run_id, outcome) is False
     assert outcome.errors == ["the warehouse run ended without publishing (published_warehouse was skipped): "
                               "the published file is unchanged; see the run's events"]
+
+
+def test_a_second_night_on_the_same_data_folder_does_nothing_and_says_why(tmp_path):
+    import json
+
+    from pipelines.orchestration import night_lock, run_night
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    settings = PipelineSettings(landing_dir=str(landing), warehouse_path=str(tmp_path / "out" / "w.duckdb"))
+    with night_lock(settings), DagsterInstance.ephemeral() as instance:  # the first night, still running
+        outcome = run_night(settings, instance, log_level="ERROR")
+        assert not outcome.success and outcome.run_ids == []
+        assert len(outcome.errors) == 1
+        assert outcome.errors[0].startswith(f"another night is running on {settings.data} (pid ")
+        assert outcome.errors[0].endswith("this one did nothing: let that one finish")
+        assert instance.get_runs() == []
+    recorded = [json.loads(line) for line in (settings.data / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["success"] for r in recorded] == [False]
+    with night_lock(settings):  # released with the first night
+        pass

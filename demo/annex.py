@@ -76,7 +76,8 @@ def performance_rows(acc: Accounts) -> list[dict]:
     """The indicator rows and the 总分 row of this department and year, as the truth lists them."""
     rows, total = [], 0
     for i, (level1, level2, indicator, target, actual, weight, reason) in enumerate(INDICATORS):
-        # one or two indicators lose a point, which ones depends on the department and year
+        # an indicator with a shortfall reason loses a point in about half of the documents;
+        # which ones depends on the department and year (0 to 5 deductions)
         seed = hashlib.sha256(f"{acc.department}|{acc.year}|{i}".encode()).digest()[0]
         deducted = reason != "无" and seed % 2 == 0
         score = weight - 1 if deducted else weight

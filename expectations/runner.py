@@ -122,9 +122,10 @@ def run_validations(
 
     ``document_ids`` scopes the validation to those documents (the nightly run passes the ones
     whose data changed): GX sees only their instances, and the other documents' results of the
-    previous run are carried into this run unchanged. None validates everything.
-    ``keep_only_this_run`` then drops the rows of other runs, so ``quality.expectation_results``
-    holds the warehouse's current outcome instead of growing by a full copy every night.
+    previous run become this run's, unchanged (relabelled in place). None validates everything.
+    ``keep_only_this_run`` drops the rows of other runs, so ``quality.expectation_results``
+    holds the warehouse's current outcome; a scoped validation needs it (the previous run's
+    rows move to this run).
 
     ``validated_at`` (naive = UTC) defaults to now; ``keep_runs`` bounds how many run ids keep a
     validation result (and page) in the GX store / Data Docs (results in DuckDB are never pruned).
@@ -132,6 +133,9 @@ def run_validations(
     """
     import duckdb
 
+    if document_ids is not None and not keep_only_this_run:
+        raise ValueError("a validation scoped to document_ids carries the other documents' results "
+                         "into this run: pass keep_only_this_run=True")
     if not run_id or not str(run_id).strip():
         raise ValueError("run_id must be a non-empty string")
     if keep_runs < 1:
@@ -175,9 +179,7 @@ def run_validations(
 
         t2 = time.perf_counter()
         _write_results(con, frame, failed_ids, run_id, validated_at)
-        if carried and keep_only_this_run:
-            _carry_forward_in_place(con, carried, run_id, validated_at)
-        elif carried:
+        if carried:
             _carry_forward(con, carried, run_id, validated_at)
         if keep_only_this_run:
             con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE run_id <> ?", [run_id])
@@ -247,25 +249,11 @@ def _scope(con: Any, document_ids: "set[str] | None", run_id: str) -> str | None
 
 
 def _carry_forward(con: Any, previous_run: str, run_id: str, validated_at: datetime) -> None:
-    """Copy the previous run's results of the documents not validated now into this run: their
-    data did not change, so this run asserts the same outcome (``validated_at`` = this run)."""
-    columns = [name for name, _ in RESULT_COLUMNS]
-    own = {"run_id": "CAST(? AS VARCHAR) AS run_id", "validated_at": "CAST(? AS TIMESTAMP) AS validated_at"}
-    select = ", ".join(own.get(c, f"p.{c}") for c in columns)
-    con.execute(
-        f"""INSERT INTO {RESULTS_TABLE} ({", ".join(columns)})
-            SELECT {select} FROM {RESULTS_TABLE} AS p
-            WHERE p.run_id = ? AND p.document_id IN (SELECT document_id FROM _fw_documents)
-              AND p.instance_id NOT IN (SELECT instance_id FROM {RESULTS_TABLE} WHERE run_id = ?)""",
-        [run_id, validated_at, previous_run, run_id])
-
-
-def _carry_forward_in_place(con: Any, previous_run: str, run_id: str, validated_at: datetime) -> None:
-    """`_carry_forward` when only this run's rows are kept: the previous run's rows of the
-    documents not validated now are relabelled with this run (two columns updated) instead of
-    copied (at 1,000 documents a copy rewrites some 350,000 rows every night). The previous rows
-    of a document validated now are dropped whole (a re-parsed document may have lost an
-    instance), and so are those of documents no longer in the warehouse."""
+    """The previous run's rows of the documents not validated now become this run's: their data
+    did not change, so this run asserts the same outcome. They are relabelled (two columns
+    updated), not copied (at 1,000 documents a copy rewrites some 350,000 rows every night).
+    The previous rows of a document validated now are dropped whole (a re-parsed document may
+    have lost an instance), and so are those of documents no longer in the warehouse."""
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(

@@ -27,12 +27,10 @@ from dagster import (
     Definitions,
     ExecutorDefinition,
     JobDefinition,
-    define_asset_job,
     reconstructable,
 )
 
-from pipelines.assets.parse import parsed_document
-from pipelines.schedules import parse_job
+from pipelines.schedules import build_parse_job, parse_job
 from pipelines.settings import PipelineSettings
 
 CELERY_BROKER_ENV = "FW_CELERY_BROKER"
@@ -67,13 +65,6 @@ def parse_executor(env: Mapping[str, str] = os.environ) -> ExecutorDefinition | 
 
     return celery_executor.configured(celery_config(broker, env.get(CELERY_BACKEND_ENV, "").strip() or None),
                                       name="celery")
-
-
-def build_parse_job(executor_def: ExecutorDefinition | None = None):
-    return define_asset_job(
-        PARSE_JOB_NAME, selection=[parsed_document], executor_def=executor_def,
-        description="Parse documents (one partition each; a range runs in one run).",
-    )
 
 
 def build_engine_definitions(settings: PipelineSettings | None = None,

@@ -32,10 +32,15 @@ ingest_job = define_asset_job(
     "ingest_documents", selection=[archived_documents],
     description="Archive new files of the landing folder and the URL manifest; add their partitions.",
 )
-parse_job = define_asset_job(
-    "parse_documents", selection=[parsed_document],
-    description="Parse documents (one partition each; a range runs in one run).",
-)
+def build_parse_job(executor_def=None):
+    """The parse job; `pipelines.executors` builds it again on the Celery executor."""
+    return define_asset_job(
+        "parse_documents", selection=[parsed_document], executor_def=executor_def,
+        description="Parse documents (one partition each; a range runs in one run).",
+    )
+
+
+parse_job = build_parse_job()
 warehouse_job = define_asset_job(
     "build_warehouse",
     selection=AssetSelection.all() - AssetSelection.assets(archived_documents, parsed_document),

@@ -58,8 +58,11 @@ def _prune_old_targets(current: Path, keep: int = 3) -> None:
 # keeps dbt from also dropping the tests of data models that merely refer to a seed
 # (relationships to reference data), which must run every night.
 # (One --exclude value: dagster-dbt takes a single value after --exclude and merges it with its own.)
+_SEED_FOLDER = "seeds"
+_TYPE_TEST = "columns_have_data_types"
 FIXED_BY_BUILD_EXCLUDE = ["--indirect-selection", "empty",
-                          "--exclude", "resource_type:seed resource_type:test,path:seeds test_name:columns_have_data_types"]
+                          "--exclude", f"resource_type:seed resource_type:test,path:{_SEED_FOLDER} test_name:{_TYPE_TEST}"]
+
 
 class _QuietSkippedBuildChecks(logging.Filter):
     """Dagster warns, twice per check, that a blocking check 'emitted no result' when a night
@@ -69,7 +72,7 @@ class _QuietSkippedBuildChecks(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         return not ("emitted no result" in message
-                    and ("'seeds/" in message or ":columns_have_data_types_" in message))
+                    and (f"'{_SEED_FOLDER}/" in message or f":{_TYPE_TEST}_" in message))
 
 
 logging.getLogger("dagster._core.execution.plan.active").addFilter(_QuietSkippedBuildChecks())

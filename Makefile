@@ -14,7 +14,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 ## Bytecode is compiled at install: PYTHONDONTWRITEBYTECODE (set below, and often in CI) would
 ## otherwise make every process compile dbt, Dagster and GX from source (dbt starts in 2.7 s instead
 ## of 1.5 s, GX imports in 5.9 s instead of 2.6 s).
-## make run: install, generate the demo corpus if absent, run the nightly job on it
+## make run: install, generate the demo corpus if absent or made by an older generator, run the
+## nightly job on it (a regenerated document is a new version of its report for the warehouse)
 run: setup $(DEMO)/.generated
 	$(PY) -m pipelines run --landing $(DEMO) --warehouse $(WAREHOUSE)
 
@@ -37,7 +38,9 @@ $(STAMP): pyproject.toml
 
 demo: $(DEMO)/.generated
 
-$(DEMO)/.generated: | setup
+DEMO_SOURCES := $(shell find demo -type f -not -path '*__pycache__*' -not -name '*.md')
+$(DEMO)/.generated: $(DEMO_SOURCES) | setup
+	rm -rf $(DEMO)
 	$(PY) -m demo.generate --out $(DEMO)
 	touch $@
 

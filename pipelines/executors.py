@@ -51,9 +51,18 @@ CELERY_SETTINGS = {
 }
 
 
-def celery_config(broker: str, backend: str | None = None) -> dict:
-    """The `celery_executor` config; workers must be started with the same config (celery.yaml)."""
-    return {"broker": broker, "backend": backend or broker, "config_source": dict(CELERY_SETTINGS)}
+def celery_config(broker: str, backend: str | None = None, transport_options: Mapping | None = None) -> dict:
+    """The `celery_executor` config; workers must be started with the same config (celery.yaml).
+
+    `transport_options` become Celery's `broker_transport_options`, e.g. a Redis
+    `visibility_timeout` (seconds before a batch held by a lost worker is delivered again; kombu's
+    default is an hour) and how often idle workers look for such batches
+    (`unacked_restore_interval` x `unacked_restore_throttle` seconds, default 10 x 10).
+    """
+    source = dict(CELERY_SETTINGS)
+    if transport_options:
+        source["broker_transport_options"] = dict(transport_options)
+    return {"broker": broker, "backend": backend or broker, "config_source": source}
 
 
 def parse_executor(env: Mapping[str, str] = os.environ) -> ExecutorDefinition | None:

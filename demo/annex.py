@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 
 from demo.layout import Cell, Grid, HCell
-from demo.narrative import Paragraph
 from demo.numbers import Accounts
 
 # (一级指标, 二级指标, 三级指标, 年度指标值, 实际完成值, 分值, 偏差原因 when points are deducted).

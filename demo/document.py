@@ -9,7 +9,8 @@ from demo import annex
 from demo.layout import PORTRAIT, Cell, Grid, HCell, Writer
 from demo.narrative import Paragraph, explanation, overview
 from demo.numbers import Accounts
-from demo.tables import Layout, TableOut, build_tables
+from demo.table_cells import Layout, TableOut
+from demo.tables import build_tables
 
 # Body text in 16 pt (三号仿宋, as GB/T 9704 prescribes and the real reports print it); part
 # headings stay at 15 pt so the longest department names fit on one line.

@@ -24,7 +24,7 @@ from pathlib import Path
 from demo import catalog, zhuzhou
 from demo.document import render_document
 from demo.numbers import build_accounts, make_profile
-from demo.tables import Layout
+from demo.table_cells import Layout
 
 YEARS = (2023, 2024)
 MAIN_REGIONS = 4          # the first regions of catalog.REGIONS are used first, round robin

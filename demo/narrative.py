@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from demo import catalog, glossary
 from demo.numbers import Accounts, money, pct
-from demo.tables import Layout
+from demo.table_cells import Layout
 
 Paragraph = tuple[str, str]          # (kind, text): kind is h1 / h2 / h3 / p
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from demo import catalog
 from demo.layout import LANDSCAPE, PORTRAIT, Cell, Grid, HCell, Writer
 from demo.numbers import T2_COLUMNS
-from demo.tables import T3_KEYS, truth
+from demo.table_cells import truth
+from demo.tables import T3_KEYS
 
 SEED = Path(__file__).parent / "fixtures" / "zhuzhou_2021_seed.txt"
 DEPARTMENT = "株洲市工业和信息化局"

@@ -133,6 +133,26 @@ def _generator_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def _machine() -> dict:
+    """What the figures were measured on: CPUs, memory, OS, Python and the versions that set the pace."""
+    import importlib.metadata
+
+    def first(path: str, key: str) -> str:
+        try:
+            for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.startswith(key):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return ""
+
+    return {"cpus": os.cpu_count(), "cpu_model": first("/proc/cpuinfo", "model name"),
+            "memory": first("/proc/meminfo", "MemTotal"), "platform": platform.platform(),
+            "python": sys.version.split()[0],
+            "packages": {name: importlib.metadata.version(name) for name in
+                         ("pdfplumber", "pypdfium2", "duckdb", "dbt-core", "dbt-duckdb", "dagster", "great-expectations")}}
+
+
 def _pages(pdfs: list[Path]) -> int:
     import pypdfium2
 
@@ -166,8 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = _pages(pdfs)
     print(f"corpus: {len(pdfs)} PDFs, {pages} pages; workers: {args.workers}", flush=True)
 
-    result: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                                "python": sys.version.split()[0]},
+    result: dict = {"machine": _machine(),
                     "documents": len(pdfs), "pages": pages, "workers": args.workers}
     print("(a) baseline ...", flush=True)
     result["baseline"] = baseline(pdfs, args.workers)

@@ -32,8 +32,11 @@ ingest_job = define_asset_job(
     "ingest_documents", selection=[archived_documents],
     description="Archive new files of the landing folder and the URL manifest; add their partitions.",
 )
+
+
 def build_parse_job(executor_def=None):
-    """The parse job; `pipelines.executors` builds it again on the Celery executor."""
+    """The parse job; `pipelines.executors` (Celery) and `pipelines.k8s` build it again on their
+    executor."""
     return define_asset_job(
         "parse_documents", selection=[parsed_document], executor_def=executor_def,
         description="Parse documents (one partition each; a range runs in one run).",

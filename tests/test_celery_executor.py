@@ -30,10 +30,6 @@ REDIS_SERVER = shutil.which("redis-server") or next(
 WORKERS = ("fw-test-1", "fw-test-2")
 
 
-def _broker(redis_url: str) -> str:
-    return f"{redis_url}/0"
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,7 +74,7 @@ def redis_url(tmp_path_factory):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"redis-server did not start (exit {proc.poll()})")
                 time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}"  # + /<db>: each test its own database, its own queues
+        yield f"redis://127.0.0.1:{port}/0"
     finally:
         _stop_group(proc, grace=5)
         log.close()
@@ -87,6 +83,7 @@ def redis_url(tmp_path_factory):
 def _dagster_home(folder: Path) -> Path:
     from dagster import DagsterInstance
 
+    folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / "pipelines" / "dagster.yaml", folder / "dagster.yaml")
     with DagsterInstance.from_config(str(folder)) as instance:  # create the SQLite storage once: two
         instance.get_runs(limit=1)  # workers starting at once would both try (alembic_version exists)
@@ -98,6 +95,7 @@ def _celery_workers(folder: Path, broker: str, dagster_home: Path, names: tuple[
                     transport_options: dict | None = None):
     """Workers started as an operator would (docs/scale-out.md), with the celery.yaml written from
     `celery_config`; not waited for here, so they boot while the caller does other work."""
+    folder.mkdir(parents=True, exist_ok=True)
     config = folder / "celery.yaml"
     config.write_text(yaml.safe_dump({"execution": {"config": celery_config(broker, transport_options=transport_options)}}),
                       encoding="utf-8")
@@ -129,7 +127,7 @@ def celery_workers(redis_url, dagster_home, tmp_path_factory):
     """Stopped after their test: a process rebuilds a reconstructable job once (Dagster caches it),
     so both tests' runs submit to the broker the first one configured, and only that test's
     workers may listen there."""
-    with _celery_workers(tmp_path_factory.mktemp("workers"), _broker(redis_url), dagster_home, WORKERS) as workers:
+    with _celery_workers(tmp_path_factory.mktemp("workers"), redis_url, dagster_home, WORKERS) as workers:
         yield workers
 
 
@@ -196,9 +194,8 @@ def test_parse_step_on_two_celery_workers_gives_the_in_process_warehouse(
     from pipelines.executors import run_night_on_celery
 
     landing, expected = corpus
-    broker = _broker(redis_url)
-    _wait_for_workers(broker, WORKERS, celery_workers)
-    monkeypatch.setenv("FW_CELERY_BROKER", broker)  # read by the parse job as rebuilt by its runs
+    _wait_for_workers(redis_url, WORKERS, celery_workers)
+    monkeypatch.setenv("FW_CELERY_BROKER", redis_url)  # read by the parse job as rebuilt by its runs
     distributed = _settings(landing, tmp_path / "celery", parse_workers=1, parse_batches=2)
     with DagsterInstance.from_config(str(dagster_home)) as instance:
         outcome = run_night_on_celery(distributed, instance, log_level="WARNING")
@@ -253,18 +250,15 @@ def test_a_batch_whose_worker_is_lost_is_parsed_by_the_other_worker(
     from pipelines.executors import run_night_on_celery
 
     landing, expected = corpus
-    broker = _broker(redis_url)  # the other test's workers are stopped (celery_workers)
-    (tmp_path / "dagster_home").mkdir()
     home = _dagster_home(tmp_path / "dagster_home")
     names = ("fw-lost-a", "fw-lost-b")
-    (tmp_path / "workers").mkdir()
-    with _celery_workers(tmp_path / "workers", broker, home, names, LOST_BATCH_TRANSPORT) as workers:
-        _wait_for_workers(broker, names, workers)
+    with _celery_workers(tmp_path / "workers", redis_url, home, names, LOST_BATCH_TRANSPORT) as workers:
+        _wait_for_workers(redis_url, names, workers)  # the other test's are stopped
         killed: list[str] = []
         stop = threading.Event()
         killer = threading.Thread(target=_kill_first_to_receive, args=(*workers, killed, stop), daemon=True)
         killer.start()
-        monkeypatch.setenv("FW_CELERY_BROKER", broker)
+        monkeypatch.setenv("FW_CELERY_BROKER", redis_url)
         settings = _settings(landing, tmp_path / "celery", parse_workers=1, parse_batches=2)
         night: dict = {}
 

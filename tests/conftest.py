@@ -13,6 +13,14 @@ BUDGET = CORPUS / "budget"
 CZJ = FINAL / "上海市普陀区财政局2024年度部门决算.pdf"
 SHGZ = FINAL / "中共上海市普陀区委社会工作部 2024 年度部门决算.pdf"
 TEMPLATE = FINAL / "附件2：部门决算模板.pdf"
+XINFANG = FINAL / "国家信访局_2024_部门决算.pdf"
+FOSHAN = FINAL / "佛山市轨道交通局_2019_部门决算.pdf"
+XIAN = FINAL / "西安市卫生健康委员会（汇总）_2022_部门决算.pdf"
+# The budget the final-accounts fixtures carry along (a document of another kind in the folder).
+A_BUDGET = BUDGET / "上海市中医文献馆_2026_单位预算.pdf"
+# The documents the shared real-run fixture loads. Every test names the documents it reads, so a
+# report added to ../shared/corpus never changes what an existing test sees.
+REAL_RUN_DOCUMENTS = (CZJ, SHGZ, TEMPLATE)
 
 
 def require_corpus() -> None:
@@ -22,12 +30,12 @@ def require_corpus() -> None:
 
 @pytest.fixture(scope="session")
 def real_landing(tmp_path_factory) -> Path:
-    """A landing folder with the real final accounts, the template and one budget."""
+    """A landing folder with the two Shanghai final accounts, the template and one budget."""
     require_corpus()
     landing = tmp_path_factory.mktemp("landing")
-    for pdf in sorted(FINAL.glob("*.pdf")):
+    for pdf in REAL_RUN_DOCUMENTS:
         shutil.copy(pdf, landing / pdf.name)
-    shutil.copy(sorted(BUDGET.glob("*.pdf"))[0], landing / "budget.pdf")
+    shutil.copy(A_BUDGET, landing / "budget.pdf")
     return landing
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-PARSER_VERSION = "2026.11.25-pdfium-tables-1"
+PARSER_VERSION = "2026.12.03-titles-toc-coverage-1"
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,15 @@ class ReportTable:
     title: str
     first_page: int
     last_page: int
-    status: str  # parsed | empty | unreadable
+    status: str  # parsed | partial | empty | unreadable | not_parsed | unknown_title
     note: str | None = None
     unit: str | None = None
     row_count: int = 0
+    # parse coverage (ingest/tables/coverage.py): amount tokens printed on the table's pages,
+    # how many parsed cells consumed, and the ones left unaccounted (page, text, position)
+    amount_tokens: int | None = None
+    amounts_read: int | None = None
+    unaccounted: str | None = None
 
 
 @dataclass
@@ -54,6 +59,9 @@ class DocumentMetadata:
     # Disagreements between cover and headings, recorded rather than silently resolved
     # ("department: cover 'A' vs headings 'B'"), joined by "; "; None when all agree.
     metadata_conflicts: str | None = None
+    # The standard tables the document's own 目录 lists (table keys, comma-separated, in order);
+    # None when it has no 目录 listing tables. Completeness is judged against it.
+    toc_tables: str | None = None
 
 
 @dataclass(frozen=True)

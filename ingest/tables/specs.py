@@ -165,10 +165,14 @@ T6_BASIC_ECONOMIC = TableSpec(
 
 T7_THREE_PUBLIC = TableSpec(
     key="t7_three_public",
-    titles=("财政拨款“三公”经费支出决算表", "一般公共预算财政拨款“三公”经费支出决算表", "“三公”经费支出决算表"),
+    titles=("财政拨款“三公”经费支出决算表", "一般公共预算财政拨款“三公”经费支出决算表", "“三公”经费支出决算表",
+            "“三公”经费及会议费、培训费支出决算表", "“三公”经费及会议费培训费支出决算表"),
     layout=CODED,
     columns={
-        "total": ("合计",),
+        "total": ("合计", "“三公”经费小计", "三公经费小计", "小计"),
+        # printed beside the 三公 columns in some regions (西安): not part of the 三公 total
+        "meeting": ("会议费",),
+        "training": ("培训费",),
         "outbound": ("因公出国(境)费", "因公出国(境)费用"),
         "vehicle_total": (
             "公务用车购置及运行费", "公务用车购置及运行费小计",

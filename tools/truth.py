@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # not-evaluated reasons that are parser problems (the others: the document has nothing to check)
 _PARSER_WORDS = ("read only in part", "unreadable", "not located by the parser", "not parsed",
-                 "parser may have missed", "no cells were loaded", "layout not recognised")
+                 "parser may have missed", "no cells were loaded", "layout not recognised",
+                 "not resolved to a function code", "not found", "no row of")
 
 
 def _landing(corpus: Path, folders: list[str], work: Path) -> Path:

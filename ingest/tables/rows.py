@@ -129,7 +129,7 @@ def read_coded_rows(rows: list[Row], cmap: ColumnMap, spec: TableSpec, page: int
                     last.label += label  # a name wrapped onto its own grid row
                 continue
             if code is None:
-                line_key = spec.total_lines.get(label_key(label))
+                line_key = spec.total_lines.get(label_key(label)) or spec.row_lines.get(label_key(label))
             elif spec.blocks:
                 line_key = cmap.block_group.get(b) or economic_group(code)
             else:

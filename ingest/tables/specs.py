@@ -38,6 +38,9 @@ class TableSpec:
     # one printed row holds several output rows (T7: 预算数 and 决算数): line_key -> header words
     # found in the column header; the word is removed before the column alias is matched.
     row_splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # coded tables: labels of data rows without a code that are not totals -> line_key (T7 printed
+    # with one row per basis: 预算数 / 决算数)
+    row_lines: dict[str, str] = field(default_factory=dict)
     parsed: bool = True  # False: located and recorded, parser for this family not written yet
 
 
@@ -183,6 +186,8 @@ T7_THREE_PUBLIC = TableSpec(
         "reception": ("公务接待费",),
     },
     row_splits={"budget": ("预算数",), "final": ("决算数",)},
+    # transposed layout (西安): one row per basis, labelled 预算数 / 决算数, the items as columns
+    row_lines={"预算数": "budget", "决算数": "final"},
 )
 
 _FUND_COLUMNS = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-PARSER_VERSION = "2026.12.03-titles-toc-coverage-5"
+PARSER_VERSION = "2026.12.03-titles-toc-coverage-6"
 
 
 @dataclass(frozen=True)

@@ -72,11 +72,15 @@ def find_titles(page_text: str) -> list[tuple[TableSpec | None, str, int]]:
                 j = i + gap
                 if j >= len(lines) or (gap == 2 and not _INTERLUDE.match(lines[i + 1])):
                     continue
-                if _PREFIX.match(lines[j]) or _title_match(_normal_line(lines[j])) is not None:
+                if _PREFIX.match(lines[j]):
                     continue
+                alone = _title_match(_normal_line(lines[j]))
                 joined = _candidate(line + lines[j])
-                if joined and (spec := _title_match(joined)) is not None:
-                    title, parts = line + lines[j], [i, j]
+                # the second line alone may end like a shorter title (基本支出决算表 ends with
+                # 支出决算表): the join counts only when it names another, longer title
+                both = _title_match(joined) if joined else None
+                if both is not None and both is not alone:
+                    spec, title, parts = both, line + lines[j], [i, j]
                     break
         if spec is not None:
             if spec.key not in seen:

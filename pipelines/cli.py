@@ -12,6 +12,8 @@ import re
 import sys
 from pathlib import Path
 
+from pipelines.safe_text import printable
+
 
 class UsageError(Exception):
     """An expected problem with the user's input: reported in one line, no traceback."""
@@ -64,14 +66,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         outcome = run_night(settings, instance, reparse=args.reparse, log_level=args.log_level)
     if not outcome.success:
         for error in outcome.errors:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {printable(error)}", file=sys.stderr)
         print(f"error: the run failed after {outcome.seconds:.1f} s; the last published warehouse "
               f"({settings.warehouse}) is unchanged", file=sys.stderr)
         return 1
     from pipelines.status import failed_downloads
 
     if outcome.skipped_warehouse:
-        print(f"nothing to rebuild: {outcome.skipped_warehouse}; the published warehouse is unchanged")
+        print(f"nothing to rebuild: {printable(outcome.skipped_warehouse)}; the published warehouse is unchanged")
     print(format_summary(read_summary(settings.warehouse), settings.warehouse, settings.data_docs_dir,
                          settings.archive_dir, outcome.seconds, failed_downloads(settings)))
     return 0
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; the last published warehouse is unchanged", file=sys.stderr)

@@ -38,8 +38,20 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError("--workers must be 1 or more")
     if args.manifest and not Path(args.manifest).is_file():
         raise UsageError(f"manifest '{args.manifest}' does not exist: pass a CSV file with a 'url' column")
+    if args.manifest:
+        _check_manifest(Path(args.manifest))
     if args.reparse and args.reparse != "all" and not re.fullmatch(r"[0-9a-f]{64}", args.reparse):
         raise UsageError(f"--reparse takes 'all' or a document id (64 hex characters), not '{args.reparse}'")
+
+
+def _check_manifest(path: Path) -> None:
+    """A manifest that cannot be used at all is a usage error (rejected rows are reported by the run)."""
+    from ingest.download import ManifestError, load_manifest
+
+    try:
+        load_manifest(path)
+    except ManifestError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _settings(args: argparse.Namespace):
@@ -70,12 +82,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: the run failed after {outcome.seconds:.1f} s; the last published warehouse "
               f"({settings.warehouse}) is unchanged", file=sys.stderr)
         return 1
+    from pipelines.intake import intake_lines, read_intake
     from pipelines.status import failed_downloads
 
     if outcome.skipped_warehouse:
         print(f"nothing to rebuild: {printable(outcome.skipped_warehouse)}; the published warehouse is unchanged")
     print(format_summary(read_summary(settings.warehouse), settings.warehouse, settings.data_docs_dir,
-                         settings.archive_dir, outcome.seconds, failed_downloads(settings)))
+                         settings.archive_dir, outcome.seconds, failed_downloads(settings),
+                         intake_lines(read_intake(settings.data))))
     return 0
 
 

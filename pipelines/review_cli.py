@@ -29,7 +29,11 @@ def _decisions(args: argparse.Namespace):
     from expectations.review import decisions_file, read_decisions
 
     path = decisions_file(_data_dir(args))
-    return path, read_decisions(path)
+    problems: list[str] = []
+    decisions = read_decisions(path, problems)
+    for problem in problems:
+        print(f"warning: {printable(problem)}", file=sys.stderr)
+    return path, decisions
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from collections import Counter
 
 import duckdb
 
+from pipelines.intake import intake_lines, read_intake
 from pipelines.safe_text import printable
 from pipelines.schedules import pending_documents
 from pipelines.settings import PipelineSettings
@@ -62,4 +63,5 @@ def format_status(settings: PipelineSettings) -> str:
     lines += [f"    quarantined {printable(name)}: {printable(reason)}" for name, reason in quarantined]
     lines.append(f"pending   : {len(pending)} archived documents not parsed yet, {len(failed)} URLs to retry")
     lines += [f"    retry {printable(url)}: {printable(reason)}" for url, reason in failed]
+    lines += intake_lines(read_intake(settings.data))
     return "\n".join(lines)

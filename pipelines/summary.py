@@ -55,7 +55,7 @@ def read_summary(warehouse: Path) -> RunSummary:
 
 
 def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Path, seconds: float,
-                   failed_downloads: list[tuple[str, str]] = ()) -> str:
+                   failed_downloads: list[tuple[str, str]] = (), intake: list[str] = ()) -> str:
     lines = [
         f"Run finished in {seconds:.1f} s",
         f"  documents : {s.documents} ({s.loaded} loaded, {len(s.quarantined)} quarantined)",
@@ -65,6 +65,7 @@ def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Pat
     if failed_downloads:
         lines.append(f"  downloads : {len(failed_downloads)} failed (tried again next run)")
         lines += [f"    {printable(url)}: {printable(reason)}" for url, reason in failed_downloads]
+    lines += intake  # what the ingest left for the next night (pipelines/intake.py)
     lines += [
         f"  rows      : {s.cells} table cells staged, {s.fact_rows} rows in marts.fct_expenditure_by_function",
         f"  identities: {s.expectations} checked, {s.expectations_failed} failed, "

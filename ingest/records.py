@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-PARSER_VERSION = "2026.11.25-pdfium-tables-1"
+# 2026.12.03: rotated pages read upright and pages pdfminer misses read from a re-saved copy
+# (ingest/readable.py): documents quarantined for those reasons by the last version are parsed again.
+PARSER_VERSION = "2026.12.03-readable-copy-1"
 
 
 @dataclass(frozen=True)

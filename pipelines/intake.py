@@ -54,15 +54,19 @@ def read_intake(data_dir: Path) -> IntakeNotes:
         return IntakeNotes()
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
 def intake_lines(notes: IntakeNotes) -> list[str]:
     """Summary lines (indented like the rest of the run summary); none when nothing was skipped."""
     lines: list[str] = []
     if notes.left_for_next_night or notes.folders_not_scanned:
         parts = []
         if notes.left_for_next_night:
-            parts.append(f"{len(notes.left_for_next_night)} files left for the next night")
+            parts.append(f"{_count(len(notes.left_for_next_night), 'file')} left for the next night")
         if notes.folders_not_scanned:
-            parts.append(f"{len(notes.folders_not_scanned)} folders not scanned")
+            parts.append(f"{_count(len(notes.folders_not_scanned), 'folder')} not scanned")
         lines.append(f"  landing   : {', '.join(parts)}")
         lines += [f"    left {printable(name)}: {printable(why)}" for name, why in notes.left_for_next_night]
         lines += [f"    not scanned {printable(folder)} ({pdfs} PDFs): folders whose names start with _ or . "
@@ -71,6 +75,6 @@ def intake_lines(notes: IntakeNotes) -> list[str]:
         if notes.manifest_error:
             lines.append(f"  manifest  : not used: {printable(notes.manifest_error)}")
         else:
-            lines.append(f"  manifest  : {len(notes.manifest_rejected)} rows rejected")
+            lines.append(f"  manifest  : {_count(len(notes.manifest_rejected), 'row')} rejected")
         lines += [f"    {printable(line)}" for line in notes.manifest_rejected]
     return lines

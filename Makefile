@@ -57,7 +57,7 @@ dev: setup
 DOCS_DB := $(CURDIR)/var/docs/warehouse.duckdb
 docs: setup
 	rm -rf var/docs && mkdir -p var/docs
-	if [ -f $(WAREHOUSE) ]; then cp $(WAREHOUSE) $(DOCS_DB); else \
+	if [ -f $(WAREHOUSE) ]; then cp $(WAREHOUSE) $(DOCS_DB) && chmod u+w $(DOCS_DB); else \
 		$(PY) dbt_project/tests_fixture/build_fixture.py $(DOCS_DB) && \
 		cd dbt_project && FW_WORKING_DB=$(DOCS_DB) ../$(VENV)/bin/dbt seed --quiet --profiles-dir . && \
 		FW_WORKING_DB=$(DOCS_DB) ../$(VENV)/bin/dbt run --quiet --profiles-dir . ; fi

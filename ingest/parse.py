@@ -5,7 +5,10 @@ belongs to a table. Anything that makes the document unusable becomes a quaranti
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
-from ingest import classify
+from ingest import classify, readable
 from ingest.metadata import read_metadata
 from ingest.pagetext import PageTextError, PdfiumPages
 from ingest.narrative import extract_narrative
@@ -123,25 +126,73 @@ def _open(path: Path):
         raise QuarantineError("corrupt", f"not a readable PDF: {exc}") from exc
 
 
+def _pages(pdf) -> list:
+    try:
+        return pdf.pages
+    except Exception as exc:  # pdfminer raises many types on broken files
+        raise QuarantineError("corrupt", f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+
+
+def _pdfium(path: Path) -> PdfiumPages | None:
+    try:
+        return PdfiumPages(path)
+    except PageTextError:
+        return None  # pdfplumber reads the text and the tables page by page instead
+
+
+def _open_readable(path: Path, stack: contextlib.ExitStack):
+    """(pdfplumber document, its pages, PdfiumPages or None), from `path` or, when the two
+    libraries would not read it alike (rotated pages, pages pdfminer misses), from an upright,
+    re-saved copy (ingest/readable.py). Raises QuarantineError for a PDF neither reads."""
+    first = contextlib.ExitStack()
+    pdf = first.enter_context(_open(path))
+    pages = _pages(pdf)
+    fast = _pdfium(path)
+    if fast is not None:
+        first.callback(fast.close)
+    if max(len(pages), len(fast) if fast is not None else 0) > MAX_PAGES:
+        first.close()
+        n = max(len(pages), len(fast) if fast is not None else 0)
+        raise QuarantineError("too_large", f"{n} pages (limit {MAX_PAGES}): not a departmental report")
+    missed = fast is not None and len(fast) > len(pages)  # e.g. cross-reference offsets off
+    turns = fast.upright_turns() if fast is not None else {}
+    if not missed and not turns:
+        if not pages:
+            first.close()
+            raise QuarantineError("corrupt", "PDF has no pages")
+        if fast is not None and len(fast) != len(pages):
+            fast = None
+        stack.push(first)
+        return pdf, pages, fast
+    read_by_pdfium, read_by_pdfminer = len(fast), len(pages)
+    first.close()
+    fd, name = tempfile.mkstemp(prefix="fw-readable-", suffix=".pdf")
+    os.close(fd)
+    copy = Path(name)
+    stack.callback(copy.unlink, missing_ok=True)
+    try:
+        readable.rewrite(path, copy, turns)
+    except Exception as exc:  # PDFium failing to save: say what the two libraries read
+        raise QuarantineError("corrupt", f"damaged PDF: PDFium reads {read_by_pdfium} pages, pdfminer "
+                                         f"{read_by_pdfminer}, and it could not be rewritten ({exc})") from exc
+    pdf = stack.enter_context(_open(copy))
+    pages = _pages(pdf)
+    fast = _pdfium(copy)
+    if fast is not None:
+        stack.callback(fast.close)
+    if fast is None or len(fast) != len(pages):
+        if not pages:
+            raise QuarantineError("corrupt", f"damaged PDF: PDFium reads {read_by_pdfium} pages, pdfminer "
+                                             f"{read_by_pdfminer}, also once rewritten")
+        fast = None
+    return pdf, pages, fast
+
+
 def _parse(path: Path, document_id: str, meta: DocumentMetadata) -> ParsedDocument:
     if path.stat().st_size == 0:
         raise QuarantineError("empty", "empty file (0 bytes)")
-    with _open(path) as pdf:
-        try:
-            pages = pdf.pages
-        except Exception as exc:  # pdfminer raises many types on broken files
-            raise QuarantineError("corrupt", f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
-        if not pages:
-            raise QuarantineError("corrupt", "PDF has no pages")
-        if len(pages) > MAX_PAGES:
-            raise QuarantineError("too_large", f"{len(pages)} pages (limit {MAX_PAGES}): not a departmental report")
-        try:
-            fast = PdfiumPages(path)
-        except PageTextError:
-            fast = None  # pdfplumber reads the text and the tables page by page instead
-        if fast is not None and len(fast) != len(pages):
-            fast.close()
-            fast = None
+    with contextlib.ExitStack() as stack:
+        _, pages, fast = _open_readable(path, stack)
         try:
             return _walk_pages(pages, document_id, meta, fast)
         except QuarantineError:
@@ -153,9 +204,6 @@ def _parse(path: Path, document_id: str, meta: DocumentMetadata) -> ParsedDocume
                 raise QuarantineError(
                     "too_large", f"PDF content inflates beyond the memory limit (decompression bomb?): {exc}") from exc
             raise QuarantineError("corrupt", f"PDF could not be read ({type(exc).__name__}: {exc})") from exc
-        finally:
-            if fast is not None:
-                fast.close()
 
 
 class _TableReader:

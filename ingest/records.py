@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-PARSER_VERSION = "2026.12.03-titles-toc-coverage-6"
+# 2026.12.03: titles anywhere on a page, the 目录, parse coverage, section-scoped narrative; rotated
+# pages read upright and pages pdfminer misses read from a re-saved copy (ingest/readable.py)
+PARSER_VERSION = "2026.12.03-titles-toc-coverage-readable-7"
 
 
 @dataclass(frozen=True)

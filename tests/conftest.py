@@ -1,7 +1,10 @@
 """Shared fixtures: the real corpus (../shared/corpus) and one pipeline run over it."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,27 @@ def real_run(real_landing, tmp_path_factory):
     with contextlib.redirect_stdout(stdout):
         code = main(["run", "--landing", str(real_landing), "--warehouse", str(warehouse), "--log-level", "WARNING"])
     return code, stdout.getvalue(), warehouse
+
+
+@pytest.fixture(scope="session")
+def duckdb1_python(tmp_path_factory) -> Path:
+    """A Python with DuckDB 1.1.3 (the oldest 1.x that reads every table and view of the file),
+    in a scratch venv made once per session (FW_DUCKDB1_PYTHON names one instead); skips the
+    test when the wheel cannot be installed."""
+    env_python = os.environ.get("FW_DUCKDB1_PYTHON")
+    if env_python:
+        return Path(env_python)
+    venv = tmp_path_factory.mktemp("duckdb1") / "venv"
+    uv = Path(sys.executable).parent / "uv"
+    try:
+        if uv.exists():
+            subprocess.run([str(uv), "venv", "-q", str(venv)], check=True, capture_output=True, timeout=120)
+            subprocess.run([str(uv), "pip", "install", "-q", "--python", str(venv / "bin" / "python"),
+                            "duckdb==1.1.3"], check=True, capture_output=True, timeout=300)
+        else:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "duckdb==1.1.3"], check=True,
+                           capture_output=True, timeout=300)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"could not install duckdb==1.1.3 into a scratch venv: {exc}")
+    return venv / "bin" / "python"

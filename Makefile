@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 ## make run: install, generate the demo corpus if absent or made by an older generator, run the
 ## nightly job on it (a regenerated document is a new version of its report for the warehouse)
 run: setup $(DEMO)/.generated
-	$(PY) -m pipelines run --landing $(DEMO) --warehouse $(WAREHOUSE)
+	$(PY) -m pipelines run --create --landing $(DEMO) --warehouse $(WAREHOUSE)
 
 ## make test: install, run the test suite (real PDFs from ../shared/corpus, demo PDFs, real dbt/GX/Dagster)
 test: setup redis

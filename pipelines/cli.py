@@ -104,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     for warning in outcome.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if not settings.warehouse.exists():  # nothing was ever published (an empty archive)
+    if outcome.warnings and outcome.skipped_warehouse:  # nothing to build: said above, no summary
         return 0
     if outcome.skipped_warehouse:
         print(f"nothing to rebuild: {outcome.skipped_warehouse}; the published warehouse is unchanged")

@@ -67,8 +67,6 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
     say(context, f"ingest: {len(landed)} PDF files in the landing folder"
                     + (f", {downloaded} downloaded, {len(failed_urls)} downloads failed" if settings.manifest_path else "")
                     + f"; archive: {len(docs)} documents ({new} new)")
-    if not landed and not settings.manifest_path:
-        say(context, f"the landing folder {settings.landing} has no PDF file", logging.WARNING)
     new_docs = [d for d in docs if d.document_id not in before]
     return MaterializeResult(metadata={
         "landed_files": len(landed), "downloaded": downloaded, "download_failures": len(failed_urls),
@@ -116,6 +114,9 @@ def _report_cached_parses(context: AssetExecutionContext, settings: PipelineSett
         AssetSpec(["raw", "table_cells"], group_name="staging",
                   deps=[AssetDep(parsed_document, partition_mapping=AllPartitionMapping())],
                   description="Every cell of every parsed table with document, page, row, column and raw text."),
+        AssetSpec(["raw", "narrative_figures"], group_name="staging",
+                  deps=[AssetDep(parsed_document, partition_mapping=AllPartitionMapping())],
+                  description="Every figure the narrative (情况说明) states, with its sentence and page."),
     ],
     pool=DUCKDB_POOL,
 )
@@ -154,3 +155,4 @@ def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
         "pending": pending_parse, "changed": update.changed, "full_rebuild": update.full})
     yield MaterializeResult(asset_key=["raw", "report_tables"], metadata={"tables": counts.tables})
     yield MaterializeResult(asset_key=["raw", "table_cells"], metadata={"cells": counts.cells})
+    yield MaterializeResult(asset_key=["raw", "narrative_figures"])

@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 ## make run: install, generate the demo corpus if absent or made by an older generator, run the
 ## nightly job on it (a regenerated document is a new version of its report for the warehouse)
 run: setup $(DEMO)/.generated
-	$(PY) -m pipelines run --landing $(DEMO) --warehouse $(WAREHOUSE)
+	$(PY) -m pipelines run --create --landing $(DEMO) --warehouse $(WAREHOUSE)
 
 ## make test: install, run the test suite (real PDFs from ../shared/corpus, demo PDFs, real dbt/GX/Dagster)
 test: setup redis
@@ -44,10 +44,13 @@ $(DEMO)/.generated: $(DEMO_SOURCES) | setup
 	$(PY) -m demo.generate --out $(DEMO)
 	touch $@
 
-## make dev: the Dagster UI on the same definitions (http://127.0.0.1:3000)
+## make dev: the Dagster UI on the same definitions (http://127.0.0.1:3000) and on the same
+## Dagster instance as `make run` (DAGSTER_HOME = the data folder's dagster_home, see
+## pipelines/instance.py): the CLI's nights are there with their runs, partitions and checks.
+DAGSTER_HOME_DIR := $(CURDIR)/var/data/dagster_home
 dev: setup
-	mkdir -p .dagster_home && cp -n pipelines/dagster.yaml .dagster_home/dagster.yaml || true
-	DAGSTER_HOME=$(CURDIR)/.dagster_home FW_LANDING_DIR=$(CURDIR)/$(DEMO) FW_WAREHOUSE=$(CURDIR)/$(WAREHOUSE) \
+	mkdir -p $(DAGSTER_HOME_DIR) && { [ -f $(DAGSTER_HOME_DIR)/dagster.yaml ] || cp pipelines/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml; }
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) FW_LANDING_DIR=$(CURDIR)/$(DEMO) FW_WAREHOUSE=$(CURDIR)/$(WAREHOUSE) \
 		$(VENV)/bin/dagster dev -w workspace.yaml
 
 ## make docs: dbt docs (catalog of every model and column) into dbt_project/target
@@ -65,7 +68,7 @@ docs: setup
 	@echo "dbt docs: dbt_project/target/static_index.html (or: cd dbt_project && ../$(VENV)/bin/dbt docs serve --profiles-dir .)"
 
 clean:
-	rm -rf var $(DEMO) dbt_project/target dbt_project/logs .dagster_home
+	rm -rf var $(DEMO) dbt_project/target dbt_project/logs
 
 ## make bench: throughput against the plain parser (1000 demo documents; DOCS=50 for a quick one)
 DOCS ?= 1000

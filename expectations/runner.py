@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .catalogue import Catalogue, load_catalogue
@@ -108,6 +109,7 @@ def run_validations(
     keep_runs: int = 30,
     document_ids: "set[str] | None" = None,
     keep_only_this_run: bool = False,
+    progress: "Callable[[str], None] | None" = None,
 ) -> ValidationSummary:
     """Validate the identity residuals; write ``quality.*``; build offline Data Docs.
 
@@ -121,8 +123,11 @@ def run_validations(
     ``validated_at`` (naive = UTC) defaults to now; ``keep_runs`` bounds how many run ids keep a
     validation result (and page) in the GX store / Data Docs (results in DuckDB are never pruned).
     Re-running an existing ``run_id`` replaces its rows and its Data Docs page.
+    ``progress`` receives one short line per phase (read, GX checkpoint, results, Data Docs).
     """
     import duckdb
+
+    say = progress or (lambda line: None)
 
     if document_ids is not None and not keep_only_this_run:
         raise ValueError("a validation scoped to document_ids carries the other documents' results "
@@ -154,6 +159,8 @@ def run_validations(
             ).fetchall()
         )
         timings["read_residuals_s"] = time.perf_counter() - t0
+        say(f"validation: {in_scope} identity instances to check with great-expectations "
+            f"({timings['read_residuals_s']:.1f} s)")
 
         t1 = time.perf_counter()
         failed_ids, gx_success = run_checkpoint(
@@ -167,6 +174,7 @@ def run_validations(
             keep_runs=keep_runs,
         )
         timings["gx_s"] = time.perf_counter() - t1
+        say(f"validation: great-expectations checkpoint done ({timings['gx_s']:.1f} s)")
 
         t2 = time.perf_counter()
         _write_results(con, frame, failed_ids, run_id, validated_at)
@@ -176,6 +184,7 @@ def run_validations(
             con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE run_id <> ?", [run_id])
         summary_rows = _summarise(con, run_id)
         timings["write_results_s"] = time.perf_counter() - t2
+        say(f"validation: results written to {RESULTS_TABLE} ({timings['write_results_s']:.1f} s)")
     finally:
         con.close()
 

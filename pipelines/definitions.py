@@ -1,7 +1,7 @@
 """The one Dagster `Definitions` of the project (`dagster dev -w workspace.yaml`)."""
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, colored_console_logger
 
 from pipelines.assets.ingest import archived_documents, raw_staging
 from pipelines.assets.parse import parsed_document
@@ -17,6 +17,7 @@ from pipelines.schedules import (
     pending_work_sensor,
     warehouse_job,
 )
+from pipelines.report import run_log_file
 from pipelines.settings import PipelineSettings
 from pipelines.step_storage import STEP_STORAGE_KEY, step_storage
 
@@ -32,6 +33,9 @@ def build_definitions(settings: PipelineSettings | None = None) -> Definitions:
             "dbt": WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
             STEP_STORAGE_KEY: step_storage,
         },
+        # Dagster's console logger, as for any job, and the run's log file the CLI's nights ask
+        # for in their run config (a run that names no logger gets the console one only).
+        loggers={"console": colored_console_logger, "run_log_file": run_log_file},
     )
 
 

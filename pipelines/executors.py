@@ -90,6 +90,7 @@ def build_engine_definitions(settings: PipelineSettings | None = None,
     swap = lambda jobs: [parse if j is parse_job else j for j in jobs]  # noqa: E731
     return Definitions(
         assets=base.assets, jobs=swap(base.jobs), schedules=base.schedules, resources=base.resources,
+        loggers=base.loggers,
         sensors=[s.with_updated_jobs(swap(s.jobs)) if any(j is parse_job for j in s.jobs) else s for s in base.sensors],
     )
 

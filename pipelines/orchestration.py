@@ -14,12 +14,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, execute_job
 from dagster._core.definitions.reconstruct import ReconstructableJob
 
 from ingest.archive import Archive
 from pipelines.definitions import build_definitions
+from pipelines.instance import fail_orphaned_runs, night_tags
 from pipelines.partitions import document_partitions
 from pipelines.schedules import contiguous_ranges, parse_job as _parse_job, partition_range_tags, pending_documents
 from pipelines.settings import PipelineSettings
@@ -36,6 +38,7 @@ class NightOutcome:
     errors: list[str] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
     skipped_warehouse: str = ""  # why the warehouse job did not run (nothing had changed)
+    warnings: list[str] = field(default_factory=list)  # e.g. nothing to build: the archive is empty
 
 
 def _errors(result) -> list[str]:
@@ -103,18 +106,25 @@ def night_lock(settings: PipelineSettings) -> Iterator[None]:
 
 
 def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse: str | None = None,
-              log_level: str = "INFO", parse_job: ReconstructableJob | None = None) -> NightOutcome:
+              log_level: str = "INFO", parse_job: ReconstructableJob | None = None,
+              log_file: Path | None = None) -> NightOutcome:
     """ingest -> parse (what is pending, or what `reparse` names: 'all' or a document id) -> warehouse.
 
     `parse_job` runs the parse runs on another engine (pipelines.executors: Celery workers); it
     is rebuilt from the run's config, so `instance` must be persistent and shared with them.
     One night at a time per data folder (`night_lock`): a second one returns a failed outcome
     saying so, having done nothing; so does a night whose data folder cannot be written.
+    saying so, having done nothing. `log_level` is the level of Dagster's console logger;
+    `log_file` also appends every run's full Dagster log (DEBUG) to that file.
+    A night whose archive is empty after the ingest builds nothing: publishing would replace the
+    analysts' file with an empty warehouse (a landing folder given wrong, emptied, unmounted).
     """
     started = time.perf_counter()
     try:
         with night_lock(settings):
-            return _run_night(settings, instance, reparse, log_level, parse_job, started)
+            if not instance.is_ephemeral:
+                fail_orphaned_runs(instance)  # a killed night's runs would hold the pool's slot
+            return _run_night(settings, instance, reparse, log_level, parse_job, started, log_file)
     except (NightAlreadyRunning, NightCannotStart) as refused:
         outcome = NightOutcome(success=False, seconds=time.perf_counter() - started, errors=[str(refused)])
         _record(settings, outcome)
@@ -122,9 +132,12 @@ def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse:
 
 
 def _run_night(settings: PipelineSettings, instance: DagsterInstance, reparse: str | None, log_level: str,
-               parse_job: ReconstructableJob | None, started: float) -> NightOutcome:
+               parse_job: ReconstructableJob | None, started: float, log_file: Path | None) -> NightOutcome:
     defs = build_definitions(settings)
-    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    loggers = {"console": {"config": {"log_level": log_level}}}
+    if log_file is not None:
+        loggers["run_log_file"] = {"config": {"path": str(log_file), "log_level": "DEBUG"}}
+    run_config = {"loggers": loggers}
     outcome = NightOutcome(success=False, seconds=0.0)
 
     def note(result) -> bool:
@@ -134,6 +147,7 @@ def _run_night(settings: PipelineSettings, instance: DagsterInstance, reparse: s
         return result.success
 
     def execute(job_name: str, tags: dict | None = None) -> bool:
+        tags = {**night_tags(), **(tags or {})}
         if job_name == PARSE_JOB and parse_job is not None:
             from pipelines.executors import settings_run_config  # settings travel in the run config
 
@@ -143,7 +157,15 @@ def _run_night(settings: PipelineSettings, instance: DagsterInstance, reparse: s
         return note(defs.resolve_job_def(job_name).execute_in_process(
             instance=instance, run_config=run_config, tags=tags, raise_on_error=False))
 
-    if execute("ingest_documents"):
+    ingested = execute("ingest_documents")
+    if ingested and not any(Archive(settings.archive_dir).documents()):
+        outcome.success = True
+        outcome.warnings.append(
+            f"nothing to build: no PDF in the landing folder {settings.landing} and none archived before"
+            + ("" if not settings.manifest_path else " (nor downloaded from the manifest)")
+            + "; the published warehouse is left as it was")
+        outcome.skipped_warehouse = "the archive is empty"
+    elif ingested:
         if reparse == "all":
             wanted = {d.document_id for d in Archive(settings.archive_dir).documents()}
         elif reparse:
@@ -175,6 +197,7 @@ def _record(settings: PipelineSettings, outcome: NightOutcome) -> None:
         "finished_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "success": outcome.success, "seconds": round(outcome.seconds, 1), "parsed": outcome.parsed,
         "errors": outcome.errors, "run_ids": outcome.run_ids, "skipped_warehouse": outcome.skipped_warehouse,
+        "warnings": outcome.warnings,
     }
     try:
         settings.data.mkdir(parents=True, exist_ok=True)

@@ -55,7 +55,8 @@ def read_summary(warehouse: Path) -> RunSummary:
 
 
 def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Path, seconds: float,
-                   failed_downloads: list[tuple[str, str]] = (), intake: list[str] = ()) -> str:
+                   failed_downloads: list[tuple[str, str]] = (), intake: list[str] = (), *,
+                   log_file: Path | None = None, dagster_home: Path | None = None) -> str:
     lines = [
         f"Run finished in {seconds:.1f} s",
         f"  documents : {s.documents} ({s.loaded} loaded, {len(s.quarantined)} quarantined)",
@@ -78,4 +79,8 @@ def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Pat
         f"  data docs : {printable(data_docs / 'index.html')}",
         f"  archive   : {printable(archive)}",
     ]
+    if log_file is not None:
+        lines.append(f"  full log  : {log_file}")
+    if dagster_home is not None:
+        lines.append(f"  Dagster UI: DAGSTER_HOME={dagster_home} (make dev)")
     return "\n".join(lines)

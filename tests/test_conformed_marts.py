@@ -201,16 +201,18 @@ def test_republished_report_supersedes_the_older_version(conformed):
 
 
 def test_facts_keep_every_version_and_marts_use_the_current_one(conformed):
-    facts = {(r["document_id"], r["is_current"]): r["total"] for r in _rows(
-        conformed, "select document_id, is_current, total from marts.fct_expenditure_by_function "
+    facts = {(r["document_id"], r["is_current"]): r["total_wan"] for r in _rows(
+        conformed, "select document_id, is_current, total_wan from marts.fct_expenditure_by_function "
                    "where fund_scope = 'all_funds' and function_code = '201' and document_id in (?, ?)", (DOC, DOC_V2))}
     assert facts == {(DOC, False): D("2106.66"), (DOC_V2, True): D("2200.00")}
     mart = _rows(conformed, "select * from marts.mart_spending_by_class where department_key = '上海市普陀区|财政局'")
-    assert [(r["document_id"], r["class_code"], r["total"], r["share_of_department_pct"]) for r in mart] == [
+    assert [(r["document_id"], r["class_code"], r["total_wan"], r["share_of_department_pct"]) for r in mart] == [
         (DOC_V2, "201", D("2200.00"), D("100.0000"))]
     share = _rows(conformed, "select * from marts.mart_basic_vs_project where department_key = '上海市普陀区|财政局'")
-    assert [(r["document_id"], r["project"], r["project_share_pct"], r["total_source"]) for r in share] == [
+    assert [(r["document_id"], r["project_wan"], r["project_share_pct"], r["total_source"]) for r in share] == [
         (DOC_V2, D("700.00"), D("31.8182"), "printed_total")]
+    # English key, its Chinese name beside it (docs/naming.md)
+    assert [(r["fund_scope"], r["fund_scope_name"]) for r in share] == [("all_funds", "全部资金")]
 
 
 def test_tie_on_first_seen_is_broken_by_the_larger_document_id(conformed):
@@ -243,64 +245,65 @@ def test_year_on_year_per_department_and_code(conformed):
         conformed, "select * from marts.mart_spending_yoy where department_key = '四川省成都市|商务委' "
                    "and fund_scope = 'all_funds'")}
     assert rows[(2024, "201")]["prior_document_id"] == TIE_B  # the current 2023 version
-    assert (rows[(2024, "201")]["prior_total"], rows[(2024, "201")]["total"], rows[(2024, "201")]["change"],
+    assert (rows[(2024, "201")]["prior_total_wan"], rows[(2024, "201")]["total_wan"], rows[(2024, "201")]["change_wan"],
             rows[(2024, "201")]["change_pct"], rows[(2024, "201")]["change_kind"]) == (
         D("110.00"), D("120.00"), D("10.00"), D("9.0909"), "continuing")
-    assert (rows[(2024, "216")]["prior_total"], rows[(2024, "216")]["change_kind"], rows[(2024, "216")]["change_pct"]) == (
+    assert (rows[(2024, "216")]["prior_total_wan"], rows[(2024, "216")]["change_kind"], rows[(2024, "216")]["change_pct"]) == (
         D("0"), "new", None)
-    assert rows[(2023, "201")]["change_kind"] == "no_prior_report" and rows[(2023, "201")]["prior_total"] is None
+    assert rows[(2023, "201")]["change_kind"] == "no_prior_report" and rows[(2023, "201")]["prior_total_wan"] is None
     social = {r["fiscal_year"]: r for r in _rows(
         conformed, "select * from marts.mart_spending_yoy where department_key = '上海市普陀区|委社会工作部'")}
-    assert social[2024]["change"] == D("10.00")
+    assert social[2024]["change_wan"] == D("10.00")
 
 
 def test_function_class_names_and_variants(conformed):
     row = _rows(conformed, "select * from marts.dim_function_class where function_code = '201'")[0]
-    assert row["name"] == "一般公共服务支出" and row["standard_name"] == "一般公共服务支出"
+    assert row["function_name"] == "一般公共服务支出" and row["standard_function_name"] == "一般公共服务支出"
     assert row["name_variants"] == ["一般公共服务支出"]  # 一、一般公共服务支出 (T1, numbered) cleaned
     assert (row["function_level"], row["parent_code"], row["in_standard_list"]) == ("类", None, True)
     item = _rows(conformed, "select * from marts.dim_function_class where function_code = '2010601'")[0]
-    assert (item["function_level"], item["parent_code"], item["class_code"], item["name"]) == ("项", "20106", "201", "行政运行")
+    assert (item["function_level"], item["parent_code"], item["class_code"], item["function_name"]) == ("项", "20106", "201", "行政运行")
     seeds_only = _rows(conformed, "select * from marts.dim_function_class where function_code = '227'")[0]
-    assert (seeds_only["name"], seeds_only["document_count"], seeds_only["name_variants"]) == ("预备费", 0, [])
+    assert (seeds_only["function_name"], seeds_only["document_count"], seeds_only["name_variants"]) == ("预备费", 0, [])
 
 
 def test_basic_expenditure_by_economic_code(conformed):
     rows = {(r["document_id"], r["economic_code"]): r for r in _rows(
         conformed, "select * from marts.fct_basic_expenditure_by_economic")}
-    assert (rows[(TIE_B, "301")]["amount"], rows[(TIE_B, "301")]["expense_group"], rows[(TIE_B, "301")]["economic_level"]) == (
+    assert (rows[(TIE_B, "301")]["amount_wan"], rows[(TIE_B, "301")]["expense_group"], rows[(TIE_B, "301")]["economic_level"]) == (
         D("80.00"), "personnel", "类")
     assert rows[(TIE_B, "30101")]["parent_code"] == "301" and rows[(TIE_B, "302")]["expense_group"] == "public"
+    assert (rows[(TIE_B, "301")]["expense_group_name"], rows[(TIE_B, "302")]["expense_group_name"]) == ("人员经费", "公用经费")
     assert (TIE_B, None) not in rows and len([k for k in rows if k[0] == TIE_B]) == 3  # 人员经费合计 is not a code
     economic = {r["economic_code"]: r for r in _rows(conformed, "select * from marts.dim_economic_class")}
-    assert economic["30101"]["name"] == "基本工资" and economic["30101"]["name_variants"] == ["基本工资"]
-    assert economic["30101"]["class_standard_name"] == "工资福利支出"
+    assert economic["30101"]["economic_name"] == "基本工资" and economic["30101"]["name_variants"] == ["基本工资"]
+    assert economic["30101"]["standard_class_name"] == "工资福利支出"
     assert economic["399"]["document_count"] == 0  # from the seed only
     summary = {r["document_id"]: r for r in _rows(conformed, "select * from marts.mart_document_summary")}
-    assert (summary[TIE_B]["t6_personnel"], summary[TIE_B]["t6_public"]) == (D("80.00"), D("10.00"))
+    assert (summary[TIE_B]["t6_personnel_wan"], summary[TIE_B]["t6_public_wan"]) == (D("80.00"), D("10.00"))
 
 
 def test_three_public_budget_and_actual_in_both_encodings(conformed):
-    rows = {(r["document_id"], r["item"]): r for r in _rows(conformed, "select * from marts.fct_three_public")}
-    assert (rows[(TIE_B, "total")]["budget_amount"], rows[(TIE_B, "total")]["final_amount"],
-            rows[(TIE_B, "total")]["final_minus_budget"], rows[(TIE_B, "total")]["item_name"]) == (
+    rows = {(r["document_id"], r["item_key"]): r for r in _rows(conformed, "select * from marts.fct_three_public")}
+    assert (rows[(TIE_B, "total")]["budget_wan"], rows[(TIE_B, "total")]["final_wan"],
+            rows[(TIE_B, "total")]["final_minus_budget_wan"], rows[(TIE_B, "total")]["item_name"]) == (
         D("5.00"), D("4.00"), D("-1.00"), "合计")
-    assert (rows[(COMMERCE_2024, "outbound")]["budget_amount"], rows[(COMMERCE_2024, "outbound")]["final_amount"]) == (
+    assert (rows[(COMMERCE_2024, "outbound")]["budget_wan"], rows[(COMMERCE_2024, "outbound")]["final_wan"]) == (
         D("1.00"), D("1.00"))
-    trend = {r["item"]: r for r in _rows(
+    trend = {r["item_key"]: r for r in _rows(
         conformed, "select * from marts.mart_three_public_trend where department_key = '四川省成都市|商务委' "
                    "and fiscal_year = 2024")}
-    assert (trend["total"]["prior_final_amount"], trend["total"]["final_amount"], trend["total"]["final_change"],
+    assert (trend["total"]["prior_final_wan"], trend["total"]["final_wan"], trend["total"]["final_change_wan"],
             trend["total"]["execution_pct"]) == (D("4.00"), D("5.50"), D("1.50"), D("91.6667"))
-    assert trend["outbound"]["final_change"] == D("1.00") and trend["outbound"]["final_change_pct"] is None
+    assert trend["outbound"]["final_change_wan"] == D("1.00") and trend["outbound"]["final_change_pct"] is None
 
 
 def test_appropriation_summary_lines(conformed):
-    rows = {(r["side"], r["line_key"], r["code"]): r for r in _rows(
+    rows = {(r["side"], r["line_key"], r["class_code"]): r for r in _rows(
         conformed, "select * from marts.fct_appropriation_summary_lines where document_id = ?", (COMMERCE_2024,))}
-    assert rows[("income", "general_budget_appropriation", None)]["total"] == D("150.00")
+    assert rows[("income", "general_budget_appropriation", None)]["total_wan"] == D("150.00")
     line = rows[("expenditure", "function_class", "201")]
-    assert (line["total"], line["general_public_budget"], line["government_fund"], line["is_current"]) == (
+    assert (line["total_wan"], line["general_public_budget_wan"], line["government_fund_wan"], line["is_current"]) == (
         D("150.00"), D("150.00"), None, True)
 
 

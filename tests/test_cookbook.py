@@ -38,7 +38,7 @@ def cookbook_queries() -> dict[str, str]:
 
 def _run(landing: Path, warehouse: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines", "run", "--landing", str(landing), "--warehouse", str(warehouse),
+        [sys.executable, "-m", "pipelines", "run", "--create", "--landing", str(landing), "--warehouse", str(warehouse),
          "--log-level", "ERROR"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -115,16 +115,16 @@ def test_three_public_rose_matches_the_demo_truth(answers, built):
         now, before = _three_public_final(data), _three_public_final(prior)
         if (now or 0) > (before or 0):
             expected.add((department, year, now - (before or 0)))
-    got = {(r["department_name"], r["fiscal_year"], r["final_change"]) for r in _records(answers, "three_public_rose")}
+    got = {(r["department_name"], r["fiscal_year"], r["final_change_wan"]) for r in _records(answers, "three_public_rose")}
     assert got == expected
 
 
 def test_department_classes_match_t3_of_the_pdf(answers):
     rows = {r["class_code"]: r for r in _records(answers, "department_classes")}
     # 上海市普陀区财政局 2024, T3 支出决算表 (pages 10-11)
-    assert {code: r["total"] for code, r in rows.items()} == {
+    assert {code: r["total_wan"] for code, r in rows.items()} == {
         "201": D("2106.66"), "208": D("326.72"), "210": D("60.99"), "221": D("445.69")}
-    assert rows["201"]["basic"] == D("1503.52") and rows["201"]["project"] == D("603.14")
+    assert rows["201"]["basic_wan"] == D("1503.52") and rows["201"]["project_wan"] == D("603.14")
     assert {r["fiscal_year"] for r in rows.values()} == {2024}
     assert abs(sum(r["share_of_department_pct"] for r in rows.values()) - 100) <= D("0.001")
     assert rows["201"]["share_of_department_pct"] == D("71.6536")  # 2106.66 / 2940.06 (sum of 类)
@@ -149,9 +149,9 @@ def test_department_yoy_matches_the_demo_truth(answers, built):
     rows = [r for r in _records(answers, "department_yoy") if r["fiscal_year"] == 2024]
     assert {r["function_code"] for r in rows} == set(now) | set(before)
     for r in rows:
-        assert r["total"] == now.get(r["function_code"], 0)
-        assert r["prior_total"] == before.get(r["function_code"], 0)
-        assert r["change"] == r["total"] - r["prior_total"]
+        assert r["total_wan"] == now.get(r["function_code"], 0)
+        assert r["prior_total_wan"] == before.get(r["function_code"], 0)
+        assert r["change_wan"] == r["total_wan"] - r["prior_total_wan"]
     assert {r["change_kind"] for r in _records(answers, "department_yoy") if r["fiscal_year"] == 2023} == {
         "no_prior_report"}
 
@@ -163,7 +163,7 @@ def test_top_kuan_basic_agrees_with_the_raw_cells(answers, built):
             """select c.code, sum(c.amount) from raw.table_cells c
                join marts.dim_document d using (document_id)
                where d.is_current and c.table_key = 't3_expenditure' and c.column_key = 'basic'
-                 and length(c.code) = 5 and d.unit = '万元'
+                 and length(c.code) = 5 and d.source_unit = '万元'
                group by c.code order by 2 desc nulls last, 1 limit 3"""
         ).fetchall()
     got = [(r["function_code"], r["basic_wan"]) for r in _records(answers, "top_kuan_basic")[:3]]
@@ -177,7 +177,7 @@ def test_top_economic_kuan_agrees_with_the_raw_cells(answers, built):
             """select c.code, sum(c.amount) from raw.table_cells c
                join marts.dim_document d using (document_id)
                where d.is_current and c.table_key = 't6_basic_expenditure_economic' and c.column_key = 'amount'
-                 and length(c.code) = 5 and d.unit = '万元'
+                 and length(c.code) = 5 and d.source_unit = '万元'
                group by c.code order by 2 desc nulls last, 1 limit 3"""
         ).fetchall()
     got = [(r["economic_code"], r["amount_wan"]) for r in _records(answers, "top_economic_kuan")[:3]]
@@ -190,7 +190,7 @@ def test_project_share_of_the_finance_bureau(answers):
     assert len(rows) == 1  # one current version
     r = rows[0]
     # T3 合计 row (page 10): 2,940.05 = 2,336.91 基本 + 603.14 项目
-    assert (r["total"], r["basic"], r["project"], r["total_source"]) == (
+    assert (r["total_wan"], r["basic_wan"], r["project_wan"], r["total_source"]) == (
         D("2940.05"), D("2336.91"), D("603.14"), "printed_total")
     assert r["project_share_pct"] == D("20.5146")  # 603.14 / 2940.05
 
@@ -202,7 +202,7 @@ def test_quarantined_template(answers):
 
 
 def test_republished_report_has_one_current_version(answers):
-    rows = [r for r in _records(answers, "republished") if r["department"] == "上海市普陀区财政局"]
+    rows = [r for r in _records(answers, "republished") if r["department_name_as_printed"] == "上海市普陀区财政局"]
     assert [(r["version_number"], r["version_count"], r["is_current"]) for r in rows] == [(1, 2, False), (2, 2, True)]
     assert rows[1]["file_name"] == REPUBLISHED and rows[1]["first_seen_at"] > rows[0]["first_seen_at"]
     assert rows[0]["superseded_by"] is not None and rows[1]["superseded_by"] is None
@@ -221,11 +221,11 @@ def test_document_summary_of_the_finance_bureau(answers):
     rows = [r for r in _records(answers, "document_summary") if r["department_name"] == "上海市普陀区财政局"]
     assert len(rows) == 1
     r = rows[0]
-    assert r["income_total"] == D("2946.25")        # T1 本年收入合计 (page 6)
-    assert r["expenditure_total"] == D("2940.05")   # T1 本年支出合计
-    assert (r["t3_basic"], r["t3_project"]) == (D("2336.91"), D("603.14"))
-    if r["t6_personnel"] is not None:  # T6 (page 16): 301 2,082.85 + 303 69.41; 302 171.07 + 310 13.58
-        assert (r["t6_personnel"], r["t6_public"]) == (D("2152.26"), D("184.65"))
+    assert r["income_total_wan"] == D("2946.25")        # T1 本年收入合计 (page 6)
+    assert r["expenditure_total_wan"] == D("2940.05")   # T1 本年支出合计
+    assert (r["t3_basic_wan"], r["t3_project_wan"]) == (D("2336.91"), D("603.14"))
+    if r["t6_personnel_wan"] is not None:  # T6 (page 16): 301 2,082.85 + 303 69.41; 302 171.07 + 310 13.58
+        assert (r["t6_personnel_wan"], r["t6_public_wan"]) == (D("2152.26"), D("184.65"))
 
 
 def test_document_summary_matches_the_demo_truth(answers, built):
@@ -236,8 +236,8 @@ def test_document_summary_matches_the_demo_truth(answers, built):
         if key not in rows:  # a name printed without its province maps to the canonical wording
             continue
         lines = {r["line_key"]: r["amount"] for r in data["tables"]["t1_summary"] if r["line_key"] != "function_class"}
-        assert rows[key]["income_total"] == D(lines["income_total"]), key
-        assert rows[key]["expenditure_total"] == D(lines["expenditure_total"]), key
+        assert rows[key]["income_total_wan"] == D(lines["income_total"]), key
+        assert rows[key]["expenditure_total_wan"] == D(lines["expenditure_total"]), key
         checked += 1
     assert checked >= 20
 

@@ -195,7 +195,7 @@ def test_no_float_columns_anywhere(wh):
         ).fetchall()
     )
     assert types[("stg_table_cells", "amount_wan")] == "DECIMAL(20,6)"
-    for col in ("total", "basic", "project", "other"):
+    for col in ("total_wan", "basic_wan", "project_wan", "other_wan"):
         assert types[("fct_expenditure_by_function", col)] == "DECIMAL(20,6)"
     assert types[("fct_summary_lines", "amount_wan")] == "DECIMAL(20,6)"
     for col in ("lhs", "rhs", "diff"):
@@ -206,7 +206,7 @@ def test_no_float_columns_anywhere(wh):
 
 def test_dim_document_includes_quarantined(wh):
     rows = wh.execute(
-        "select document_id, status, report_kind, department, fiscal_year, unit, page_count, size_bytes "
+        "select document_id, status, report_kind, department_name_as_printed, fiscal_year, source_unit, page_count, size_bytes "
         "from marts.dim_document order by status"
     ).fetchall()
     assert rows == [
@@ -217,8 +217,8 @@ def test_dim_document_includes_quarantined(wh):
 
 def test_expenditure_fact_2010601(wh):
     row = wh.execute(
-        """select total, basic, project, other, function_level, parent_code, class_code,
-                  class_name, function_name, source_unit, page, expenditure_key
+        """select total_wan, basic_wan, project_wan, other_wan, function_level, parent_code, class_code,
+                  class_name, function_name_as_printed, source_unit, page, expenditure_key
            from marts.fct_expenditure_by_function
            where document_id = ? and fund_scope = 'all_funds' and function_code = '2010601'""",
         [DOC],
@@ -233,7 +233,7 @@ def test_expenditure_fact_all_rows(wh):
     rows = {
         code: (level, parent, total, basic, project, page)
         for code, level, parent, total, basic, project, page in wh.execute(
-            """select function_code, function_level, parent_code, total, basic, project, page
+            """select function_code, function_level, parent_code, total_wan, basic_wan, project_wan, page
                from marts.fct_expenditure_by_function where document_id = ? and fund_scope = 'all_funds'""",
             [DOC],
         ).fetchall()
@@ -259,7 +259,7 @@ def test_summary_lines(wh):
     rows = {
         (side, key, code): (amount, page, label)
         for side, key, code, amount, page, label in wh.execute(
-            "select side, line_key, code, amount_wan, page, line_label from marts.fct_summary_lines "
+            "select side, line_key, class_code, amount_wan, page, line_name_as_printed from marts.fct_summary_lines "
             "where document_id = ?",
             [DOC],
         ).fetchall()
@@ -279,7 +279,7 @@ def test_summary_lines(wh):
     assert rows[("expenditure", "closing_balance", None)][:2] == (D("55.34"), 7)
     assert rows[("expenditure", "grand_total", None)][:2] == (D("2995.39"), 7)
     key = wh.execute(
-        "select summary_line_key from marts.fct_summary_lines where document_id = ? and code = '208'", [DOC]
+        "select summary_line_key from marts.fct_summary_lines where document_id = ? and class_code = '208'", [DOC]
     ).fetchall()
     assert key == [(f"{DOC}|expenditure|function_class|208",)]
 
@@ -435,7 +435,7 @@ def test_edge_build_has_no_errors_only_the_expected_warnings(edge_build):
 
 def test_unit_yuan_converted_exactly(edge):
     row = edge.execute(
-        """select total, basic, project, other, source_unit, function_level, page
+        """select total_wan, basic_wan, project_wan, other_wan, source_unit, function_level, page
            from marts.fct_expenditure_by_function
            where document_id = ? and fund_scope = 'general_public_budget' and function_code = '2010101'""",
         [DOC_YUAN],

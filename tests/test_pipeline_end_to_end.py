@@ -17,7 +17,7 @@ def wh(real_run):
 
 def _czj_id(con) -> str:
     return con.execute(
-        "select document_id from marts.dim_document where department = '上海市普陀区财政局'"
+        "select document_id from marts.dim_document where department_name_as_printed = '上海市普陀区财政局'"
     ).fetchall()[0][0]
 
 
@@ -34,7 +34,7 @@ def test_summary_lines_of_the_finance_bureau(wh):
     rows = dict(
         ((side, key), amount)
         for side, key, amount in wh.execute(
-            "select side, line_key, amount_wan from marts.fct_summary_lines where document_id = ? and code is null",
+            "select side, line_key, amount_wan from marts.fct_summary_lines where document_id = ? and class_code is null",
             [doc],
         ).fetchall()
     )
@@ -49,7 +49,7 @@ def test_summary_lines_of_the_finance_bureau(wh):
 def test_expenditure_fact_2010601(wh):
     doc = _czj_id(wh)
     row = wh.execute(
-        """select total, basic, project, function_level, parent_code, page, source_unit
+        """select total_wan, basic_wan, project_wan, function_level, parent_code, page, source_unit
            from marts.fct_expenditure_by_function
            where document_id = ? and fund_scope = 'all_funds' and function_code = '2010601'""",
         [doc],
@@ -62,7 +62,7 @@ def test_amounts_are_decimal_columns(wh):
         """select column_name, data_type from information_schema.columns
            where table_schema = 'marts' and table_name = 'fct_expenditure_by_function'"""
     ).fetchall())
-    assert types["total"].startswith("DECIMAL") and types["basic"].startswith("DECIMAL")
+    assert types["total_wan"].startswith("DECIMAL") and types["basic_wan"].startswith("DECIMAL")
 
 
 def test_template_is_quarantined_not_loaded(wh):
@@ -79,7 +79,7 @@ def test_template_is_quarantined_not_loaded(wh):
 
 def test_expectation_results_exist_per_document(wh):
     per_doc = dict(wh.execute(
-        """select d.department, count(*) from quality.expectation_results r
+        """select d.department_name_as_printed, count(*) from quality.expectation_results r
            join marts.dim_document d using (document_id) group by 1"""
     ).fetchall())
     assert set(per_doc) == {"上海市普陀区财政局", "中共上海市普陀区委社会工作部"}
@@ -88,7 +88,7 @@ def test_expectation_results_exist_per_document(wh):
     assert {"t1_balance", "t1_income_total", "t3_class_rollup", "t3_kuan_rollup"} <= identities
     balance = wh.execute(
         """select r.status, lhs, rhs, pages from quality.expectation_results r join marts.dim_document d using (document_id)
-           where d.department = '上海市普陀区财政局' and identity_id = 't1_balance'"""
+           where d.department_name_as_printed = '上海市普陀区财政局' and identity_id = 't1_balance'"""
     ).fetchall()
     assert balance == [("passed", D("2995.39"), D("2995.39"), "7")]
 

@@ -67,3 +67,22 @@
         when regexp_full_match({{ column }}, '3[0-9]{2}([0-9]{2})?') then 'public'
     end
 {%- endmacro %}
+
+{#- The Chinese name of a fund scope key (docs/naming.md: English keys, Chinese names beside them),
+    as the tables print it: T3 covers all funds, T5 / T8 / T9 one appropriation each. -#}
+{% macro fund_scope_name(column) -%}
+    case {{ column }}
+        when 'all_funds' then '全部资金'
+        when 'general_public_budget' then '一般公共预算财政拨款'
+        when 'government_fund' then '政府性基金预算财政拨款'
+        when 'state_capital' then '国有资本经营预算财政拨款'
+    end
+{%- endmacro %}
+
+{#- The Chinese name of an expense group key of T6: 人员经费 or 公用经费. -#}
+{% macro expense_group_name(column) -%}
+    case {{ column }}
+        when 'personnel' then '人员经费'
+        when 'public' then '公用经费'
+    end
+{%- endmacro %}

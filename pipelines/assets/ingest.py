@@ -1,11 +1,15 @@
 """Ingest assets: sources -> archive -> (parse: pipelines/assets/parse.py) -> staging tables."""
+import logging
+
 import duckdb
 from dagster import (
     AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
+    AssetMaterialization,
     AssetSpec,
     MaterializeResult,
+    MetadataValue,
     asset,
     multi_asset,
 )
@@ -15,9 +19,10 @@ from ingest.discover import LandedFile, SkippedFolder, discover_landing, settle
 from ingest.download import Downloader, ManifestError, load_manifest
 from ingest.staging import update_staging
 from ingest.workers import read_cached
-from pipelines.assets.parse import parsed_document
+from pipelines.assets.parse import PARSED_DOCUMENT, document_metadata, parsed_document
 from pipelines.intake import IntakeNotes, write_intake
 from pipelines.partitions import document_partitions
+from pipelines.report import report as say  # `report` is the download report below
 from pipelines.safe_text import printable
 from pipelines.settings import PipelineSettings
 from pipelines.working_file import connect_working
@@ -57,7 +62,7 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
                 notes.left_for_next_night.append((landed_file.name, str(exc)))
                 continue
             if doc.document_id not in before:
-                context.log.info(f"[{i}/{len(landed)}] archived new document {doc.document_id[:12]} "
+                context.log.debug(f"[{i}/{len(landed)}] archived new document {doc.document_id[:12]} "
                                  f"({printable(landed_file.name)})")
         if settings.manifest_path:
             try:
@@ -81,7 +86,7 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
                 downloaded = len(report.fetched)
                 failed_urls = report.failed
                 for url, reason in failed_urls:
-                    context.log.warning(f"download failed (will retry next run): {printable(url)}: {printable(reason)}")
+                    say(context, f"download failed (tried again next run): {printable(url)}: {printable(reason)}", logging.WARNING)
     for name, why in notes.left_for_next_night:
         context.log.warning(f"landing file {printable(name)} not archived: {printable(why)}")
     write_intake(settings.data, notes)
@@ -95,17 +100,48 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
     if new_partitions:
         context.instance.add_dynamic_partitions(document_partitions.name, new_partitions)
     new = len(set(ids) - before)
-    context.log.info(f"landing: {len(landed)} files ({len(notes.left_for_next_night)} left for the next night); "
-                     f"downloads: {downloaded} new, {len(failed_urls)} failed; "
-                     f"archive: {len(docs)} documents ({new} new)")
+    reconciled = _report_cached_parses(context, settings, docs)
+    say(context, f"ingest: {len(landed)} PDF files in the landing folder"
+                    + (f", {downloaded} downloaded, {len(failed_urls)} downloads failed" if settings.manifest_path else "")
+                    + f"; archive: {len(docs)} documents ({new} new)"
+                    + (f"; {len(notes.left_for_next_night)} files left for the next night" if notes.left_for_next_night else ""))
+    new_docs = [d for d in docs if d.document_id not in before]
     return MaterializeResult(metadata={
         "landed_files": len(landed), "downloaded": downloaded, "download_failures": len(failed_urls),
-        "failed_urls": "\n".join(f"{printable(u)}: {printable(r)}" for u, r in failed_urls),
-        "archived_documents": len(docs), "new_documents": new,
+        "failed_urls": "\n".join(f"{printable(u)}: {printable(r)}" for u, r in failed_urls), "archived_documents": len(docs),
+        "new_documents": new, "partitions_from_parse_cache": reconciled,
+        # partition keys are SHA-256 digests: which file each new one is
+        "new_partitions": MetadataValue.md("| partition (SHA-256) | file name |\n|---|---|\n" + "".join(
+            f"| {d.document_id} | {printable(d.file_name)} |\n" for d in new_docs[:200])) if new_docs else "none",
         "left_for_next_night": len(notes.left_for_next_night),
         "folders_not_scanned": len(notes.folders_not_scanned),
         "manifest_rows_rejected": len(notes.manifest_rejected),
     })
+
+
+def _report_cached_parses(context: AssetExecutionContext, settings: PipelineSettings, docs) -> int:
+    """Partitions whose document the parse cache already holds (parsed by a run this instance does
+    not know: another Dagster home, an instance wiped, the bench) but that were never materialized
+    here: reported as materialized from the cache, so the partitions page agrees with the sensor,
+    which only asks for documents without a parse result. An ephemeral instance shows no UI."""
+    if context.instance.is_ephemeral:
+        return 0
+    materialized = context.instance.get_materialized_partitions(PARSED_DOCUMENT)
+    count = 0
+    for doc in docs:
+        if doc.document_id in materialized:
+            continue
+        result = read_cached(settings.parsed_dir, doc.document_id)
+        if result is None:
+            continue
+        context.instance.report_runless_asset_event(AssetMaterialization(
+            asset_key=PARSED_DOCUMENT, partition=doc.document_id,
+            description="parse result found in the parse cache (parsed before this Dagster instance saw it)",
+            metadata={**document_metadata(result, doc.file_name), "from_parse_cache": True}))
+        count += 1
+    if count:
+        say(context, f"ingest: {count} documents already parsed (parse cache) marked as materialized partitions")
+    return count
 
 
 @multi_asset(
@@ -119,6 +155,9 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
         AssetSpec(["raw", "table_cells"], group_name="staging",
                   deps=[AssetDep(parsed_document, partition_mapping=AllPartitionMapping())],
                   description="Every cell of every parsed table with document, page, row, column and raw text."),
+        AssetSpec(["raw", "narrative_figures"], group_name="staging",
+                  deps=[AssetDep(parsed_document, partition_mapping=AllPartitionMapping())],
+                  description="Every figure the narrative (情况说明) states, with its sentence and page."),
     ],
     pool=DUCKDB_POOL,
 )
@@ -134,7 +173,7 @@ def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
     try:
         con = connect_working(work)
     except duckdb.Error as exc:
-        context.log.warning(f"working file {work} cannot be opened ({exc}); rebuilding it from the archive")
+        say(context, f"working file {work} cannot be opened ({exc}); rebuilding it from the archive", logging.WARNING)
         for stale in (work, work.with_name(work.name + ".wal")):
             stale.unlink(missing_ok=True)
         con = connect_working(work)
@@ -144,15 +183,17 @@ def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
     counts = update.counts
     pending_parse = len(archived) - counts.documents
     if pending_parse:
-        context.log.warning(f"{pending_parse} archived documents are not parsed yet; they will be staged after parsing")
-    context.log.info(
-        f"staging: {counts.documents} documents ({counts.loaded} loaded, {counts.quarantined} quarantined), "
-        f"{counts.tables} tables, {counts.cells} cells -> {work}; "
-        + ("rebuilt in full" if update.full else f"{update.changed} documents changed")
-        + f", {update.pending} waiting for publication"
-    )
+        say(context, f"{pending_parse} archived documents are not parsed yet; they will be staged after parsing",
+               logging.WARNING)
+    context.log.info(f"staging into {work}")
+    say(context,
+           f"staging: {counts.documents} documents ({counts.loaded} loaded, {counts.quarantined} quarantined), "
+           f"{counts.tables} tables, {counts.cells} cells; "
+           + ("rebuilt in full" if update.full else f"{update.changed} documents changed")
+           + f", {update.pending} waiting for publication")
     yield MaterializeResult(asset_key=["raw", "documents"], metadata={
         "documents": counts.documents, "loaded": counts.loaded, "quarantined": counts.quarantined,
         "pending": pending_parse, "changed": update.changed, "full_rebuild": update.full})
     yield MaterializeResult(asset_key=["raw", "report_tables"], metadata={"tables": counts.tables})
     yield MaterializeResult(asset_key=["raw", "table_cells"], metadata={"cells": counts.cells})
+    yield MaterializeResult(asset_key=["raw", "narrative_figures"])

@@ -17,9 +17,9 @@ contend for its write lock.
 import os
 
 from dagster import (
+    AssetExecutionContext,
     AssetIn,
     AssetKey,
-    AssetObservation,
     BackfillPolicy,
     DynamicOut,
     DynamicOutput,
@@ -35,10 +35,50 @@ from dagster import (
 from ingest.archive import Archive
 from ingest.workers import ParseLimits, parse_documents
 from pipelines.partitions import document_partitions
+from pipelines.report import report
 from pipelines.settings import PipelineSettings
 from pipelines.step_storage import STEP_STORAGE_KEY, remove_run_folder
 
 PARSED_DOCUMENT = AssetKey("parsed_document")
+
+# The nine standard tables of a 部门决算 (dbt seed standard_tables): a document's coverage is how
+# many of them the parser read (parsed, or present and empty: 本表无数据).
+STANDARD_TABLES = ("t1_summary", "t2_income", "t3_expenditure", "t4_appropriation_summary",
+                   "t5_general_budget_expenditure", "t6_basic_expenditure_economic", "t7_three_public",
+                   "t8_government_fund", "t9_state_capital")
+
+
+def document_title(result, file_name: str = "") -> str:
+    """How a person finds the document: `湖南省株洲市农业农村局 2024`, else its file name."""
+    md = result.metadata
+    if md.department:
+        return f"{md.department} {md.fiscal_year}" if md.fiscal_year else md.department
+    return file_name or result.document_id[:12]
+
+
+def document_metadata(result, file_name: str = "") -> dict:
+    """The metadata of a `parsed_document` partition's materialization: who and which year (the
+    partition key itself is the SHA-256 of the file), pages, tables, cells, coverage, parse time."""
+    md = result.metadata
+    read = {t.table_key for t in result.tables if t.table_key in STANDARD_TABLES and t.status in ("parsed", "empty")}
+    return {
+        "document": f"{document_title(result, file_name)} ({result.document_id[:12]})",
+        "department": md.department or "", "fiscal_year": md.fiscal_year or 0, "file_name": file_name,
+        "short_id": result.document_id[:12], "status": result.status, "reason": result.quarantine_reason or "",
+        "pages": md.page_count or 0, "tables": len(result.tables), "cells": len(result.cells),
+        "standard_tables_read": len(read),
+        "coverage_pct": round(100.0 * len(read) / len(STANDARD_TABLES), 1),
+        "parse_seconds": round(result.parse_seconds, 3),
+        "table_pages_pdfium": result.table_engines.get("pdfium", 0),
+        "table_pages_pdfminer": result.table_engines.get("pdfminer", 0),
+    }
+
+
+def progress_line(n: int, total: int, result, file_name: str = "") -> str:
+    """`[12/24] parsed 湖南省株洲市农业农村局 2024 (24 pages, 0.4 s): loaded`"""
+    what = "loaded" if result.status == "loaded" else f"quarantined: {result.quarantine_reason}"
+    return (f"[{n}/{total}] parsed {document_title(result, file_name)} "
+            f"({result.metadata.page_count or 0} pages, {result.parse_seconds:.1f} s): {what}")
 
 
 def executor_kind(context: OpExecutionContext) -> str:
@@ -91,7 +131,7 @@ def plan_parse_batches(context: OpExecutionContext, settings: PipelineSettings):
     keys = list(context.partition_keys)
     kind = executor_kind(context)
     batches = split_batches(keys, batch_count(kind, len(keys), settings.parse_batches, os.cpu_count() or 1))
-    context.log.info(f"{len(keys)} documents to parse in {len(batches)} step(s) ({kind} executor)")
+    report(context, f"parse: {len(keys)} documents in {len(batches)} step(s) ({kind} executor)")
     for i, batch in enumerate(batches):
         yield DynamicOutput(batch, mapping_key=f"batch_{i}")
 
@@ -104,42 +144,39 @@ def parse_document_batch(context: OpExecutionContext, settings: PipelineSettings
     """Parse one batch of documents (re-parsing: a materialization is an explicit request)."""
     archive = Archive(settings.archive_dir)
     docs = [d for key in batch if (d := archive.get(key)) is not None]
+    names = {d.document_id: d.file_name for d in docs}
     done = {"n": 0, "loaded": 0}
+    per_document: dict[str, dict] = {}
 
     def progress(result, from_cache: bool) -> None:
         done["n"] += 1
         done["loaded"] += result.status == "loaded"
-        what = "loaded" if result.status == "loaded" else f"QUARANTINED: {result.quarantine_reason}"
-        context.log.info(
-            f"[{done['n']}/{len(docs)}] parsed {result.document_id[:12]} "
-            f"({result.metadata.department or '?'}, {result.metadata.page_count or 0} pages, "
-            f"{result.parse_seconds:.1f} s): {what}"
-        )
-        context.log_event(AssetObservation(
-            asset_key=PARSED_DOCUMENT, partition=result.document_id,
-            metadata={"status": result.status, "reason": result.quarantine_reason or "",
-                      "department": result.metadata.department or "", "pages": result.metadata.page_count or 0,
-                      "tables": len(result.tables), "cells": len(result.cells),
-                      "parse_seconds": round(result.parse_seconds, 3),
-                      "table_pages_pdfium": result.table_engines.get("pdfium", 0),
-                      "table_pages_pdfminer": result.table_engines.get("pdfminer", 0)},
-        ))
+        name = names.get(result.document_id, "")
+        report(context, progress_line(done["n"], len(docs), result, name))
+        # carried to summarize_parse, which puts it on the partition's materialization
+        per_document[result.document_id] = document_metadata(result, name)
 
     workers = workers_per_step(executor_kind(context), settings.parse_workers, os.cpu_count() or 1)
     limits = ParseLimits(timeout_seconds=settings.parse_timeout_seconds, workers=workers)
     parse_documents(docs, settings.parsed_dir, limits, on_done=progress, force=True, keep_results=False)
     return {"documents": done["n"], "loaded": done["loaded"], "quarantined": done["n"] - done["loaded"],
-            "missing": len(batch) - len(docs), "pid": os.getpid()}
+            "missing": len(batch) - len(docs), "pid": os.getpid(), "per_document": per_document}
 
 
 @op
-def summarize_parse(context: OpExecutionContext, settings: PipelineSettings, batches: list) -> None:
-    """Materializes the run's partitions once every batch is parsed."""
+def summarize_parse(context: AssetExecutionContext, settings: PipelineSettings, batches: list) -> None:
+    """Materializes the run's partitions once every batch is parsed: each partition's
+    materialization carries its own document's metadata (`document_metadata`)."""
     remove_run_folder(settings.data, context.run_id)
     totals = {k: sum(b[k] for b in batches) for k in ("documents", "loaded", "quarantined", "missing")}
+    targeted = set(context.partition_keys)
+    for batch in batches:
+        for document_id, metadata in (batch.get("per_document") or {}).items():
+            if document_id in targeted:
+                context.add_asset_metadata(metadata, partition_key=document_id)
     context.add_output_metadata({**totals, "steps": len(batches), "processes": len({b["pid"] for b in batches})})
-    context.log.info(f"parsed {totals['documents']} documents in {len(batches)} step(s): "
-                     f"{totals['loaded']} loaded, {totals['quarantined']} quarantined")
+    report(context, f"parse: {totals['documents']} documents in {len(batches)} step(s): "
+                    f"{totals['loaded']} loaded, {totals['quarantined']} quarantined")
 
 
 @graph_asset(

@@ -38,6 +38,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from pipelines.assets.ingest import DUCKDB_POOL
 from pipelines.assets.quality import expectation_results
 from pipelines.assets.warehouse import warehouse_models
+from pipelines.report import report
 from pipelines.settings import PipelineSettings
 from pipelines.working_file import (
     PUBLISH_STORAGE_VERSION,
@@ -153,7 +154,7 @@ def published_warehouse(context: AssetExecutionContext, settings: PipelineSettin
         context.log.warning(f"{path.name}: a WAL left beside the published file by a read-write session was set "
                             "aside (not replayed); analysts open the published file read-only")
     mark_published(settings)
-    context.log.info(f"published {settings.warehouse} (storage compatible with DuckDB {PUBLISH_STORAGE_VERSION})")
+    report(context, f"published {settings.warehouse} (storage compatible with DuckDB {PUBLISH_STORAGE_VERSION})")
     return MaterializeResult(metadata={
         "path": str(settings.warehouse),
         "bytes": settings.warehouse.stat().st_size,

@@ -22,6 +22,7 @@ from dagster_dbt import get_asset_key_for_model
 from expectations.catalogue import load_catalogue
 from pipelines.assets.ingest import DUCKDB_POOL
 from pipelines.assets.warehouse import warehouse_models
+from pipelines.report import report as say  # `report` is an identity's report below
 from pipelines.settings import PipelineSettings
 
 RESIDUALS = get_asset_key_for_model([warehouse_models], "int_identity_residuals")
@@ -63,12 +64,13 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
 
     run_id = context.run.run_id
     scope = validation_scope(settings.working_db)
-    context.log.info("validating every document" if scope is None else
-                     f"validating the {len(scope)} documents changed since the last publication "
-                     "(the others keep the previous run's outcome)")
+    say(context, "validation: every document" if scope is None else
+                    f"validation: the {len(scope)} documents changed since the last publication "
+                    "(the others keep the previous run's outcome)")
     decisions_seen = decisions_signature(settings)
     summary = run_validations(settings.working_db, settings.data_docs_dir, settings.gx_dir, run_id,
-                              catalogue=CATALOGUE, document_ids=scope, keep_only_this_run=True)
+                              catalogue=CATALOGUE, document_ids=scope, keep_only_this_run=True,
+                              progress=lambda line: say(context, line))
     problems: list[str] = []
     decisions = read_decisions(decisions_file(settings.data), problems)
     for problem in problems:  # a torn or bad line never stops the night
@@ -76,12 +78,11 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
     with duckdb.connect(str(settings.working_db)) as con:
         review_counts = publish_reviews(con, decisions)
     mark_validated(settings.working_db, decisions_seen)
-    context.log.info(
-        f"expectations: {summary.instances} identity instances, {summary.passed} passed, "
-        f"{summary.failed} failed ({review_counts['new']} new, {review_counts['reopened']} reopened, "
-        f"{review_counts['decided']} decided by a steward), {summary.not_evaluated} not evaluated; "
-        f"Data Docs: {summary.data_docs_index}"
-    )
+    context.log.info(f"Data Docs: {summary.data_docs_index}")
+    say(context,
+           f"validation: {summary.instances} identity instances, {summary.passed} passed, "
+           f"{summary.failed} failed ({review_counts['new']} new, {review_counts['reopened']} reopened, "
+           f"{review_counts['decided']} decided by a steward), {summary.not_evaluated} not evaluated")
     yield MaterializeResult(
         metadata={
             "instances": summary.instances,

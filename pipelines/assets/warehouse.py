@@ -5,13 +5,17 @@ import logging
 import os
 import shutil
 import threading
+import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from pipelines.assets.ingest import DUCKDB_POOL
 from pipelines.dbt import dbt_project, ensure_manifest
+from pipelines.report import Throttle, report
 from pipelines.settings import PipelineSettings
 from pipelines.warehouse_state import mark_built, needs_full_refresh
 
@@ -77,8 +81,64 @@ class _QuietSkippedBuildChecks(logging.Filter):
 
 logging.getLogger("dagster._core.execution.plan.active").addFilter(_QuietSkippedBuildChecks())
 
+class WarehouseDbtTranslator(DagsterDbtTranslator):
+    """Dagster groups named after the dbt project's layers (its folders), so the UI's asset graph
+    reads like docs/architecture.md: `staging` (views over raw.*, with the raw.* assets),
+    `intermediate`, `marts`, `quality` (the identity residuals under intermediate/identities,
+    beside the validation asset `expectation_results`) and `seeds` (reference data). A
+    `meta.dagster.group` set in dbt still wins (dagster-dbt's own rule)."""
+
+    LAYERS = ("staging", "intermediate", "marts")
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        explicit = super().get_group_name(dbt_resource_props)
+        if explicit:
+            return explicit
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "seeds"
+        fqn = list(dbt_resource_props.get("fqn") or [])
+        if "identities" in fqn[1:-1]:
+            return "quality"
+        return fqn[1] if len(fqn) > 2 and fqn[1] in self.LAYERS else None
+
+
 # dbt tests on the raw.* sources become asset checks of the staging assets.
-TRANSLATOR = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+TRANSLATOR = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+
+
+class _DbtProgress:
+    """`dbt 37/204` lines from dbt's structured result events (LogModelResult, LogTestResult,
+    LogSeedResult: `index` of `total` or `num_models`), a tenth at a time or every 10 s, and a
+    closing line with the outcome counts."""
+
+    def __init__(self, context):
+        self.context = context
+        self.total = 0
+        self.done = 0
+        self.statuses: dict[str, int] = {}
+        self.started = time.monotonic()
+        self.throttle: Throttle | None = None
+
+    def see(self, raw_event: Mapping[str, Any]) -> None:
+        name = str((raw_event.get("info") or {}).get("name") or "")
+        if not (name.startswith("Log") and name.endswith("Result")):
+            return
+        data = raw_event.get("data") or {}
+        total = data.get("total") or data.get("num_models")
+        if isinstance(total, int) and total > self.total:
+            self.total = total
+            self.throttle = Throttle(total)
+        self.done += 1
+        status = str(data.get("status") or "unknown").lower()
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if self.throttle is not None and self.done < self.total and self.throttle.due(self.done):
+            report(self.context, f"dbt {self.done}/{self.total} ({time.monotonic() - self.started:.0f} s)")
+
+    def close(self) -> None:
+        problems = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items())
+                             if s in ("error", "fail", "warn", "skipped", "runtime error"))
+        report(self.context, f"dbt {self.done}/{self.total or self.done} done in {time.monotonic() - self.started:.1f} s"
+                             + (f" ({problems})" if problems else ""))
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=DUCKDB_POOL, dagster_dbt_translator=TRANSLATOR)
@@ -99,7 +159,9 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settin
     # (or parser) would be wrong, so a build after such a change refreshes them all.
     full_refresh = needs_full_refresh(settings.working_db)
     if full_refresh:
-        context.log.info("dbt build --full-refresh: first build, or the dbt project, catalogue or parser changed")
+        report(context, "dbt build --full-refresh: first build, or the dbt project, catalogue or parser changed")
+    else:
+        report(context, "dbt build: incremental models recompute the changed documents only")
     # A subset (some models materialized from the UI) relies on dbt's indirect selection to run
     # the tests of the selected models: it keeps dbt's defaults.
     if full_refresh:
@@ -108,12 +170,22 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settin
         args = ["build"]
     else:
         args = ["build", *FIXED_BY_BUILD_EXCLUDE]
+    # The raw events are read here (dagster-dbt's `stream()` reads the same ones) to report
+    # progress; each becomes Dagster's events as `stream()` would make them.
+    progress = _DbtProgress(context)
     with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         invocation = dbt.cli(args, context=context)
         events = 0
-        for event in invocation.stream():
-            events += 1
-            yield event
+        try:
+            for raw in invocation.stream_raw_events():
+                progress.see(raw.raw_event)
+                for event in raw.to_default_asset_events(
+                        manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                        context=invocation.context, target_path=invocation.target_path, project=invocation.project):
+                    events += 1
+                    yield event
+        finally:
+            progress.close()
     _keep_partial_parse(invocation.target_path)
     _prune_old_targets(Path(invocation.target_path))
     mark_built(settings.working_db)

@@ -67,8 +67,10 @@ select
     {{ economic_parent('pivoted.economic_code') }}  as parent_code,
     left(pivoted.economic_code, 3)                                           as class_code,
     coalesce(pivoted.printed_group, {{ expense_group('pivoted.economic_code') }})  as expense_group,
-    pivoted.economic_name,
-    pivoted.amount,
+    {{ expense_group_name("coalesce(pivoted.printed_group, " ~ expense_group('pivoted.economic_code') ~ ")") }}
+                                                                             as expense_group_name,
+    pivoted.economic_name                                                    as economic_name_as_printed,
+    pivoted.amount                                                           as amount_wan,
     pivoted.source_unit,
     pivoted.page,
     pivoted.source_row_count

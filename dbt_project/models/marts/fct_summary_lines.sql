@@ -37,8 +37,8 @@ select
     documents.is_current,
     cells.side,
     cells.line_key,
-    cells.code,
-    cells.row_label                             as line_label,
+    cells.code                                  as class_code,
+    cells.row_label                             as line_name_as_printed,
     cells.amount_wan,
     cells.source_unit,
     cells.page

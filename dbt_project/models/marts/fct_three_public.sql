@@ -44,14 +44,14 @@ select
     documents.department_key,
     documents.fiscal_year,
     documents.is_current,
-    pivoted.item,
+    pivoted.item                                                                as item_key,
     items.name_zh                                                               as item_name,
-    items.parent_item,
+    items.parent_item                                                           as parent_item_key,
     items.sort_order,
-    pivoted.budget_amount,
-    pivoted.final_amount,
+    pivoted.budget_amount                                                       as budget_wan,
+    pivoted.final_amount                                                        as final_wan,
     cast(coalesce(pivoted.final_amount, 0) - coalesce(pivoted.budget_amount, 0) as decimal(20, 6))
-                                                                                as final_minus_budget,
+                                                                                as final_minus_budget_wan,
     pivoted.source_unit,
     pivoted.page
 from pivoted

@@ -31,10 +31,10 @@ class_sums as (
     select
         document_id,
         fund_scope,
-        cast(sum(total) as decimal(20, 6))      as total,
-        cast(sum(basic) as decimal(20, 6))      as basic,
-        cast(sum(project) as decimal(20, 6))    as project,
-        cast(sum(other) as decimal(20, 6))      as other
+        cast(sum(total_wan) as decimal(20, 6))      as total,
+        cast(sum(basic_wan) as decimal(20, 6))      as basic,
+        cast(sum(project_wan) as decimal(20, 6))    as project,
+        cast(sum(other_wan) as decimal(20, 6))      as other
     from expenditure
     where function_level = '类'
     group by document_id, fund_scope
@@ -80,12 +80,13 @@ select
     departments.department_name,
     documents.fiscal_year,
     combined.fund_scope,
+    {{ fund_scope_name('combined.fund_scope') }}                      as fund_scope_name,
     combined.document_id,
     combined.total_source,
-    cast(combined.total as decimal(20, 6))                            as total,
-    cast(combined.basic as decimal(20, 6))                            as basic,
-    cast(combined.project as decimal(20, 6))                          as project,
-    cast(combined.other as decimal(20, 6))                            as other,
+    cast(combined.total as decimal(20, 6))                            as total_wan,
+    cast(combined.basic as decimal(20, 6))                            as basic_wan,
+    cast(combined.project as decimal(20, 6))                          as project_wan,
+    cast(combined.other as decimal(20, 6))                            as other_wan,
     {{ share_pct('coalesce(combined.basic, 0)', 'combined.total') }}   as basic_share_pct,
     {{ share_pct('coalesce(combined.project, 0)', 'combined.total') }} as project_share_pct,
     {{ share_pct('coalesce(combined.other, 0)', 'combined.total') }}   as other_share_pct

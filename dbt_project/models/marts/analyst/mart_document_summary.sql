@@ -62,8 +62,8 @@ t6 as (
 
     select
         document_id,
-        sum(amount) filter (where economic_level = '类' and expense_group = 'personnel')   as t6_personnel,
-        sum(amount) filter (where economic_level = '类' and expense_group = 'public')      as t6_public
+        sum(amount_wan) filter (where economic_level = '类' and expense_group = 'personnel')   as t6_personnel,
+        sum(amount_wan) filter (where economic_level = '类' and expense_group = 'public')      as t6_public
     from {{ ref('fct_basic_expenditure_by_economic') }}
     group by document_id
 
@@ -73,8 +73,8 @@ t7 as (
 
     select
         document_id,
-        max(budget_amount) filter (where item = 'total')   as three_public_budget,
-        max(final_amount) filter (where item = 'total')    as three_public_final
+        max(budget_wan) filter (where item_key = 'total')   as three_public_budget,
+        max(final_wan) filter (where item_key = 'total')    as three_public_final
     from {{ ref('fct_three_public') }}
     group by document_id
 
@@ -91,7 +91,7 @@ narrative as (
 select
     documents.document_id,
     documents.file_name,
-    documents.department,
+    documents.department_name_as_printed,
     documents.department_key,
     departments.department_name,
     documents.region_key,
@@ -103,7 +103,7 @@ select
     documents.version_number,
     documents.version_count,
     documents.superseded_by,
-    documents.unit,
+    documents.source_unit,
     documents.page_count,
     documents.first_seen_at,
     tables.tables_parsed,
@@ -111,21 +111,21 @@ select
     tables.tables_not_parsed,
     tables.tables_unreadable,
     tables.tables_missing,
-    cast(t1.income_total as decimal(20, 6))                  as income_total,
-    cast(t1.general_budget_appropriation as decimal(20, 6))  as general_budget_appropriation,
-    cast(t1.expenditure_total as decimal(20, 6))             as expenditure_total,
-    cast(t1.opening_balance as decimal(20, 6))               as opening_balance,
-    cast(t1.closing_balance as decimal(20, 6))               as closing_balance,
-    cast(t1.income_grand_total as decimal(20, 6))            as income_grand_total,
-    cast(t1.expenditure_grand_total as decimal(20, 6))       as expenditure_grand_total,
-    cast(table_totals.t3_total as decimal(20, 6))            as t3_total,
-    cast(table_totals.t3_basic as decimal(20, 6))            as t3_basic,
-    cast(table_totals.t3_project as decimal(20, 6))          as t3_project,
-    cast(table_totals.t5_total as decimal(20, 6))            as t5_total,
-    cast(t6.t6_personnel as decimal(20, 6))                  as t6_personnel,
-    cast(t6.t6_public as decimal(20, 6))                     as t6_public,
-    cast(t7.three_public_budget as decimal(20, 6))           as three_public_budget,
-    cast(t7.three_public_final as decimal(20, 6))            as three_public_final,
+    cast(t1.income_total as decimal(20, 6))                  as income_total_wan,
+    cast(t1.general_budget_appropriation as decimal(20, 6))  as general_budget_appropriation_wan,
+    cast(t1.expenditure_total as decimal(20, 6))             as expenditure_total_wan,
+    cast(t1.opening_balance as decimal(20, 6))               as opening_balance_wan,
+    cast(t1.closing_balance as decimal(20, 6))               as closing_balance_wan,
+    cast(t1.income_grand_total as decimal(20, 6))            as income_grand_total_wan,
+    cast(t1.expenditure_grand_total as decimal(20, 6))       as expenditure_grand_total_wan,
+    cast(table_totals.t3_total as decimal(20, 6))            as t3_total_wan,
+    cast(table_totals.t3_basic as decimal(20, 6))            as t3_basic_wan,
+    cast(table_totals.t3_project as decimal(20, 6))          as t3_project_wan,
+    cast(table_totals.t5_total as decimal(20, 6))            as t5_total_wan,
+    cast(t6.t6_personnel as decimal(20, 6))                  as t6_personnel_wan,
+    cast(t6.t6_public as decimal(20, 6))                     as t6_public_wan,
+    cast(t7.three_public_budget as decimal(20, 6))           as three_public_budget_wan,
+    cast(t7.three_public_final as decimal(20, 6))            as three_public_final_wan,
     coalesce(narrative.narrative_figure_count, 0)            as narrative_figure_count
 from documents
 left join departments

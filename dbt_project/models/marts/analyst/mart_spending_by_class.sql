@@ -19,7 +19,7 @@ departments as (
 
 classes as (
 
-    select function_code, name from {{ ref('dim_function_class') }}
+    select function_code, function_name from {{ ref('dim_function_class') }}
 
 ),
 
@@ -27,8 +27,8 @@ with_totals as (
 
     select
         expenditure.*,
-        cast(sum(coalesce(expenditure.total, 0)) over (partition by expenditure.document_id) as decimal(20, 6))
-            as department_total
+        cast(sum(coalesce(expenditure.total_wan, 0)) over (partition by expenditure.document_id) as decimal(20, 6))
+            as department_total_wan
     from expenditure
 
 )
@@ -42,13 +42,13 @@ select
     with_totals.fiscal_year,
     with_totals.document_id,
     with_totals.function_code                                         as class_code,
-    coalesce(with_totals.class_name, classes.name)                    as class_name,
-    with_totals.total,
-    with_totals.basic,
-    with_totals.project,
-    with_totals.other,
-    with_totals.department_total,
-    {{ share_pct('with_totals.total', 'with_totals.department_total') }} as share_of_department_pct,
+    coalesce(with_totals.class_name, classes.function_name)           as class_name,
+    with_totals.total_wan,
+    with_totals.basic_wan,
+    with_totals.project_wan,
+    with_totals.other_wan,
+    with_totals.department_total_wan,
+    {{ share_pct('with_totals.total_wan', 'with_totals.department_total_wan') }} as share_of_department_pct,
     with_totals.page
 from with_totals
 inner join departments

@@ -54,9 +54,9 @@ joined as (
 
     select
         codes.*,
-        this_year.total                                                   as this_total,
+        this_year.total_wan                                               as this_total,
         this_year.function_code is not null                               as in_this_year,
-        prior_year.total                                                  as prior_row_total,
+        prior_year.total_wan                                              as prior_row_total,
         prior_year.function_code is not null                              as in_prior_year
     from codes
     left join expenditure as this_year
@@ -78,7 +78,7 @@ departments as (
 
 classes as (
 
-    select function_code, function_level, name from {{ ref('dim_function_class') }}
+    select function_code, function_level, function_name from {{ ref('dim_function_class') }}
 
 ),
 
@@ -99,15 +99,16 @@ select
     measured.department_key,
     departments.department_name,
     measured.fund_scope,
+    {{ fund_scope_name('measured.fund_scope') }}                           as fund_scope_name,
     measured.function_code,
     classes.function_level,
-    classes.name                                                           as function_name,
+    classes.function_name,
     measured.fiscal_year,
     measured.document_id,
     measured.prior_document_id,
-    measured.total,
-    measured.prior_total,
-    cast(measured.total - measured.prior_total as decimal(20, 6))          as change,
+    measured.total                                                         as total_wan,
+    measured.prior_total                                                   as prior_total_wan,
+    cast(measured.total - measured.prior_total as decimal(20, 6))          as change_wan,
     {{ share_pct('measured.total - measured.prior_total', 'measured.prior_total', 'decimal(18, 4)') }}
                                                                            as change_pct,
     case

@@ -21,25 +21,25 @@ departments as (
 )
 
 select
-    this_year.department_key || '|' || coalesce(cast(this_year.fiscal_year as varchar), '') || '|' || this_year.item
+    this_year.department_key || '|' || coalesce(cast(this_year.fiscal_year as varchar), '') || '|' || this_year.item_key
                                                                       as three_public_trend_key,
     this_year.department_key,
     departments.department_name,
     this_year.fiscal_year,
     this_year.document_id,
-    this_year.item,
+    this_year.item_key,
     this_year.item_name,
     this_year.sort_order,
-    this_year.budget_amount,
-    this_year.final_amount,
-    this_year.final_minus_budget,
-    {{ share_pct('this_year.final_amount', 'this_year.budget_amount', 'decimal(18, 4)') }}
+    this_year.budget_wan,
+    this_year.final_wan,
+    this_year.final_minus_budget_wan,
+    {{ share_pct('this_year.final_wan', 'this_year.budget_wan', 'decimal(18, 4)') }}
                                                                       as execution_pct,
-    prior_year.final_amount                                           as prior_final_amount,
+    prior_year.final_wan                                              as prior_final_wan,
     case when prior_report.department_key is not null
-         then cast(coalesce(this_year.final_amount, 0) - coalesce(prior_year.final_amount, 0) as decimal(20, 6))
-    end                                                               as final_change,
-    {{ share_pct('coalesce(this_year.final_amount, 0) - coalesce(prior_year.final_amount, 0)', 'prior_year.final_amount', 'decimal(18, 4)') }}
+         then cast(coalesce(this_year.final_wan, 0) - coalesce(prior_year.final_wan, 0) as decimal(20, 6))
+    end                                                               as final_change_wan,
+    {{ share_pct('coalesce(this_year.final_wan, 0) - coalesce(prior_year.final_wan, 0)', 'prior_year.final_wan', 'decimal(18, 4)') }}
                                                                       as final_change_pct
 from three_public as this_year
 inner join departments
@@ -50,4 +50,4 @@ left join reports as prior_report
 left join three_public as prior_year
     on  prior_year.department_key = this_year.department_key
     and prior_year.fiscal_year = this_year.fiscal_year - 1
-    and prior_year.item = this_year.item
+    and prior_year.item_key = this_year.item_key

@@ -22,7 +22,7 @@ from ingest.metadata import read_metadata
 from ingest.pagetext import PageTextError, PdfiumPages
 from ingest.narrative import extract_narrative
 from ingest.performance import extract_performance_indicators
-from ingest.records import Cell, DocumentMetadata, ParsedDocument, QuarantineError, ReportTable
+from ingest.records import Cell, CellText, DocumentMetadata, ParsedDocument, QuarantineError, ReportTable
 from ingest.tables import coverage
 from ingest.tables.grid import ColumnMap, TableLayoutError, read_table_page, rows_to_cells
 from ingest.tables.locate import empty_table_note, find_titles, is_narrative_page, is_toc_page, toc_table_keys
@@ -238,7 +238,14 @@ class _TableReader:
 
     def __call__(self, page) -> list:
         """The page's grids as lists of rows of cell texts (`extract_tables()`)."""
-        return [table.extract() for table in self.found(page)]
+        return [_grid(table) for table in self.found(page)]
+
+
+def _grid(table) -> list[list[CellText | None]]:
+    """`table.extract()`, each text knowing its cell's rectangle (pdfplumber's row cells are the
+    bounding boxes extract() reads the texts from, in the same order)."""
+    return [[None if text is None else CellText(text, box) for text, box in zip(texts, row.cells)]
+            for texts, row in zip(table.extract(), table.rows)]
 
 
 def _title_top(page, title: str) -> float | None:
@@ -266,7 +273,7 @@ def _grids_by_title(page, titles: list[tuple[TableSpec, str]], found: list) -> t
     """Split a page's grids between the tables whose titles are printed on it (two tables on one
     page, or the end of the previous table above a new title): a grid belongs to the nearest
     title above it. Returns (grids above every title, one grid list per title)."""
-    grids = [t.extract() for t in found]
+    grids = [_grid(t) for t in found]
     if len(titles) == 1 and len(found) <= 1:
         return [], [grids]
     tops = [_title_top(page, title) for _, title in titles]

@@ -10,12 +10,24 @@ from decimal import Decimal
 
 # 2026.12.03: titles anywhere on a page, the 目录, parse coverage, section-scoped narrative; rotated
 # pages read upright and pages pdfminer misses read from a re-saved copy (ingest/readable.py)
-PARSER_VERSION = "2026.12.03-titles-toc-coverage-readable-7"
+PARSER_VERSION = "2026.12.03-titles-toc-coverage-readable-bbox-8"
+
+
+class CellText(str):
+    """A grid cell's text that knows where it is printed: (x0, top, x1, bottom) in PDF points,
+    top-left origin (pdfplumber's convention). Plain string operations give a plain str."""
+
+    bbox: tuple[float, float, float, float] | None
+
+    def __new__(cls, text: str, bbox: tuple[float, float, float, float] | None = None) -> "CellText":
+        obj = super().__new__(cls, text)
+        obj.bbox = bbox
+        return obj
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell of a data row, with its full provenance."""
+    """One cell of a data row, with its full provenance (page and rectangle on the page)."""
 
     table_key: str
     page: int
@@ -27,6 +39,8 @@ class Cell:
     column_key: str
     raw_text: str
     amount: Decimal | None
+    # where the cell is printed: (x0, top, x1, bottom), PDF points rounded to 0.01, top-left origin
+    bbox: tuple[float, float, float, float] | None = None
 
 
 @dataclass
@@ -162,7 +176,8 @@ class ParsedDocument:
             metadata=DocumentMetadata(**data["metadata"]),
             tables=[ReportTable(**t) for t in data["tables"]],
             cells=[
-                Cell(**{**c, "amount": None if c["amount"] is None else Decimal(c["amount"])})
+                Cell(**{**c, "amount": None if c["amount"] is None else Decimal(c["amount"]),
+                        "bbox": None if c.get("bbox") is None else tuple(c["bbox"])})
                 for c in data["cells"]
             ],
             parser_version=data["parser_version"],

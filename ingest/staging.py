@@ -26,7 +26,7 @@ from ingest.staging_narrative import insert_narrative_rows, load_narrative_table
 from ingest.workers import cache_path, local_cache_files
 
 # Bump when a raw.* or pipeline.* table changes shape: the working file is then rebuilt in full.
-STAGING_SCHEMA_VERSION = "3"
+STAGING_SCHEMA_VERSION = "4"
 
 _STATE_DDL = """
 create schema if not exists pipeline;
@@ -53,7 +53,7 @@ create or replace table raw.report_tables (
 create or replace table raw.table_cells (
     document_id varchar, table_key varchar, page integer, row_index integer, row_label varchar,
     code varchar, line_key varchar, side varchar, column_key varchar, raw_text varchar,
-    amount decimal(18,2)
+    amount decimal(18,2), x0 decimal(7,2), top decimal(7,2), x1 decimal(7,2), bottom decimal(7,2)
 );
 """
 
@@ -64,7 +64,7 @@ _TABLES_JSON = (
 )
 _CELLS_JSON = (
     "STRUCT(table_key VARCHAR, page INTEGER, row_index INTEGER, row_label VARCHAR, code VARCHAR, "
-    "line_key VARCHAR, side VARCHAR, column_key VARCHAR, raw_text VARCHAR, amount VARCHAR)[]"
+    "line_key VARCHAR, side VARCHAR, column_key VARCHAR, raw_text VARCHAR, amount VARCHAR, bbox DOUBLE[])[]"
 )
 
 
@@ -131,7 +131,9 @@ def _insert_table_rows(con: duckdb.DuckDBPyConnection, files: list[str]) -> None
         con.execute(
             f"""insert into raw.table_cells
             select document_id, c.table_key, c.page, c.row_index, c.row_label, c.code, c.line_key,
-                   c.side, c.column_key, c.raw_text, cast(c.amount as decimal(18,2))
+                   c.side, c.column_key, c.raw_text, cast(c.amount as decimal(18,2)),
+                   cast(c.bbox[1] as decimal(7,2)), cast(c.bbox[2] as decimal(7,2)),
+                   cast(c.bbox[3] as decimal(7,2)), cast(c.bbox[4] as decimal(7,2))
             from (select document_id, unnest(cells) as c from {source})
             order by document_id, c.table_key, c.row_index, c.column_key""",
             {"files": files},

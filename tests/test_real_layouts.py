@@ -130,3 +130,16 @@ def test_a_cell_removed_from_a_real_page_makes_the_table_partial(parsed):
     assert t3.status == "partial" and t3.unaccounted == "p9 6,026.13"
     assert "1 amount printed on its pages not read" in t3.note
     assert all(t.status != "partial" for t in tables if t.table_key != "t3_expenditure")
+
+
+def test_every_cell_knows_its_rectangle_on_the_page(parsed):
+    """The text printed inside a cell's recorded rectangle is the cell's text (issue 19's outline)."""
+    import pdfplumber
+
+    doc = parsed["xinfang"]
+    cells = [c for c in doc.cells if c.table_key in ("t3_expenditure", "t6_basic_expenditure_economic") and c.raw_text]
+    assert cells and all(c.bbox is not None for c in doc.cells)
+    with pdfplumber.open(XINFANG) as pdf:
+        for c in cells:
+            inside = pdf.pages[c.page - 1].crop(c.bbox).extract_text() or ""
+            assert inside.replace(" ", "").replace("\n", "") == c.raw_text, (c, inside)

@@ -198,3 +198,46 @@ def test_t6_block_group_from_header():
     cmap = build_column_map(rows, T6_BASIC_ECONOMIC, 9)
     assert [list(b) for b in cmap.blocks] == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
     assert cmap.block_group == {0: "personnel", 1: "public", 2: "public"}
+
+
+def _read(rows, spec):
+    _, pending = read_table_page(rows, spec, 3, None)
+    return pending
+
+
+def test_an_of_which_column_is_a_part_of_its_left_column_never_a_component():
+    rows = [
+        ["科目编码", "科目名称", "本年支出合计", "基本支出", "其中：人员经费", "项目支出"],
+        ["205", "教育支出", "300.00", "200.00", "150.00", "100.00"],
+    ]
+    (row,) = _read(rows, T3_EXPENDITURE)
+    assert row.amounts == {"total": "300.00", "basic": "200.00", "basic_of_which": "150.00", "project": "100.00"}
+
+
+def test_a_group_headed_of_which_spanning_the_components_is_not_an_of_which_column():
+    rows = [
+        ["科目编码", "科目名称", "本年支出合计", "其中", None],
+        [None, None, None, "基本支出", "项目支出"],
+        ["205", "教育支出", "300.00", "200.00", "100.00"],
+    ]
+    (row,) = _read(rows, T3_EXPENDITURE)
+    assert row.amounts == {"total": "300.00", "basic": "200.00", "project": "100.00"}
+
+
+def test_an_of_which_row_is_kept_apart_from_the_rows_a_total_sums():
+    rows = [
+        ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+        ["205", "教育支出", "300.00", "200.00", "100.00"],
+        ["", "其中：培训支出", "50.00", "50.00", ""],
+    ]
+    first, of_which = _read(rows, T3_EXPENDITURE)
+    assert (first.code, of_which.code, of_which.line_key) == ("205", None, "of_which")
+
+
+def test_a_name_and_an_amount_in_one_cell_are_split():
+    rows = [
+        ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+        ["205", "教育支出12,345.67", "", "12,345.67", ""],
+    ]
+    (row,) = _read(rows, T3_EXPENDITURE)
+    assert (row.label, row.amounts["total"], row.amounts["basic"]) == ("教育支出", "12,345.67", "12,345.67")

@@ -75,3 +75,24 @@ def test_heading_name_differing_from_cover_is_recorded(tmp_path):
     assert doc.metadata.metadata_conflicts == f"department: cover '{NAME}' vs headings '西南示范学院' (5x)"
     con = _stage(tmp_path, pdf, doc)
     assert con.execute("select metadata_conflicts from raw.documents").fetchone()[0].startswith("department: cover")
+
+
+def test_a_university_report_is_judged_against_its_four_tables(tmp_path):
+    """No 目录 in the report: the 高等学校 variant has four tables, the other five are not missing."""
+    import contextlib
+    import io
+
+    from pipelines.cli import main
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    build_university_pdf(landing / "univ.pdf")
+    warehouse = tmp_path / "w.duckdb"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"]) == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = dict(con.execute("select subject, status from quality.expectation_results "
+                                "where identity_id = 'complete_tables_present'").fetchall())
+    assert rows == {key: "passed" for key in (
+        "t1_summary", "t2_income", "t3_expenditure", "t4_appropriation_summary", "t5_general_budget_expenditure",
+        "t6_basic_expenditure_economic", "t7_three_public", "t8_government_fund", "t9_state_capital")}

@@ -122,6 +122,7 @@ class HeaderColumn:
     text: str  # all header texts above the column, joined, numbering words and digits removed
     groups: list[str]  # texts of header cells spanning this and other columns
     numbering: bool  # headed by 行次/栏次 alone
+    leaf: str = ""  # the column's own (narrowest) header text
 
 
 def header_columns(rows: list[Row], n: int) -> list[HeaderColumn]:
@@ -145,6 +146,7 @@ def header_columns(rows: list[Row], n: int) -> list[HeaderColumn]:
             text=text,
             groups=[t for t, wide in tokens if wide],
             numbering=bool(leaves) and all(t in NUMBERING_HEADERS for t in leaves),
+            leaf=leaves[-1] if leaves else "",
         ))
     return out
 
@@ -180,10 +182,27 @@ def build_column_map(header_rows: list[Row], spec: TableSpec, n_columns: int) ->
     return cmap
 
 
+_OF_WHICH = "其中"
+
+
+def is_of_which(col: HeaderColumn) -> bool:
+    """A column headed `其中：…` on its own (not under a 其中 group spanning the components): a
+    part of the amount column on its left, never one of the components a total sums."""
+    return col.leaf.startswith(_OF_WHICH)
+
+
+def _of_which_key(j: int, cmap: ColumnMap) -> str:
+    left = [k for k in sorted(cmap.amount_columns) if k < j and not cmap.amount_columns[k].endswith("_of_which")]
+    return f"{cmap.amount_columns[left[-1]]}_of_which" if left else "of_which"
+
+
 def _map_coded(columns: list[HeaderColumn], spec: TableSpec, cmap: ColumnMap) -> None:
     taken: set[tuple[str | None, str]] = set()
     for j, col in enumerate(columns):
         if j in cmap.ignored or any(word in col.text for word in LABEL_HEADERS):
+            continue
+        if is_of_which(col):
+            cmap.amount_columns[j] = _of_which_key(j, cmap)
             continue
         split, header = _split(col.text, spec)
         key = match_column(header, spec)
@@ -220,6 +239,9 @@ def _map_two_sided(header_rows: list[Row], columns: list[HeaderColumn], spec: Ta
             continue
         if side not in cmap.label_column and "项目" in col.text:
             cmap.label_column[side] = j
+            continue
+        if is_of_which(col):
+            cmap.amount_columns[j] = _of_which_key(j, cmap)
             continue
         key = match_column(col.text, spec)
         if key:

@@ -15,6 +15,7 @@ from ingest.tables.specs import TableSpec
 from ingest.text import looks_like_amount
 
 _HEADER_WORDS = {"类", "款", "项"}
+OF_WHICH = "其中"
 _REMARK = re.compile(r"\([^)]*\)")  # 一般公共服务支出(类): a parenthesised remark after a name
 
 
@@ -57,7 +58,29 @@ def _read_segment(row: Row, cols: range, cmap: ColumnMap) -> tuple[str | None, s
         text_parts.insert(0, code)  # digits that do not form a code belong to the label
         code = None
     amounts = {j: cell(row, j) for j in cols if j in cmap.amount_columns}
-    return code, "".join(text_parts), amounts
+    label = "".join(text_parts)
+    label, amounts = split_merged_amount(label, amounts)
+    return code, label, amounts
+
+
+# A name and an amount printed in one cell (a long name pushed into the amount column, or the
+# column rule missing): `教育支出12,345.67`. The amount is not part of the name.
+_TRAILING_AMOUNT = re.compile(r"^(.*?[^\d,.\-])(-?\d{1,3}(?:,\d{3})+\.\d{1,2}|-?\d+\.\d{1,2})$")
+
+
+def split_merged_amount(label: str, amounts: dict[int, str]) -> tuple[str, dict[int, str]]:
+    """Move an amount printed at the end of a label into the first blank amount column of the
+    row (segment), where the merged cell took it from; without a blank column it stays a label
+    and the parse-coverage check reports the amount as not read."""
+    m = _TRAILING_AMOUNT.match(label or "")
+    if not m:
+        return label, amounts
+    blank = [j for j in sorted(amounts) if not amounts[j]]
+    if not blank:
+        return label, amounts
+    moved = dict(amounts)
+    moved[blank[0]] = m.group(2)
+    return m.group(1), moved
 
 
 def _split_rows(label: str, code: str | None, line_key: str | None, amounts: dict[int, str],
@@ -128,7 +151,9 @@ def read_coded_rows(rows: list[Row], cmap: ColumnMap, spec: TableSpec, page: int
                 if label and last is not None and not is_total_label(label, spec):
                     last.label += label  # a name wrapped onto its own grid row
                 continue
-            if code is None:
+            if code is None and label_key(label).startswith(OF_WHICH):
+                line_key = "of_which"  # 其中：… a part of the row above, never summed into a total
+            elif code is None:
                 line_key = spec.total_lines.get(label_key(label)) or spec.row_lines.get(label_key(label))
             elif spec.blocks:
                 line_key = cmap.block_group.get(b) or economic_group(code)
@@ -154,6 +179,8 @@ def flush(cmap: ColumnMap, page: int, state: ReadState) -> list[PendingRow]:
 
 def _line_key(label: str, side: str, spec: TableSpec, state: ReadState) -> tuple[str | None, str | None]:
     norm = label_key(label)
+    if norm.startswith(OF_WHICH):
+        return "of_which", None  # 其中：… a part of the line above, never one of the lines summed
     parent = state.parent.get(side)
     if parent and norm in spec.sub_lines.get(parent, {}):
         return spec.sub_lines[parent][norm], None
@@ -177,11 +204,9 @@ def read_two_sided_rows(rows: list[Row], cmap: ColumnMap, spec: TableSpec, page:
     for row in rows:
         for side in ("income", "expenditure"):
             label = cell(row, cmap.label_column[side])
-            amounts = {
-                key: cell(row, j)
-                for j, key in cmap.amount_columns.items()
-                if cmap.side_of.get(j) == side
-            }
+            by_column = {j: cell(row, j) for j, key in cmap.amount_columns.items() if cmap.side_of.get(j) == side}
+            label, by_column = split_merged_amount(label, by_column)
+            amounts = {cmap.amount_columns[j]: text for j, text in by_column.items()}
             if not label and not any(amounts.values()):
                 continue
             line_key, code = _line_key(label, side, spec, state)

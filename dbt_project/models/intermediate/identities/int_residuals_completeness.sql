@@ -29,6 +29,16 @@ with tables as (
 
 ),
 
+variants as (
+
+    select
+        document_id,
+        bool_or(table_key = 't1_summary' and title like '%收支决算总表%' and title not like '%收入支出%') as is_university
+    from tables
+    group by document_id
+
+),
+
 unknown_titles as (
 
     select
@@ -58,6 +68,9 @@ instances as (
         tables.table_key                                                       as subject,
         cast(case
             when tables.availability = 'missing' and tables.has_toc and not tables.in_toc then 1
+            when tables.availability = 'missing' and not tables.has_toc and variants.is_university
+                 and tables.table_key not in ('t1_summary', 't2_income', 't3_expenditure', 't5_general_budget_expenditure')
+                then 1
             when tables.availability = 'missing' then 0
             when tables.availability = 'empty' and nullif(trim(tables.note), '') is null then 0
             else 1
@@ -69,6 +82,9 @@ instances as (
         'T' || tables.table_no || ' ' || tables.table_key || ': ' || case
             when tables.availability = 'missing' and tables.has_toc and not tables.in_toc
                 then 'not listed in the document''s 目录 (not required)'
+            when tables.availability = 'missing' and not tables.has_toc and variants.is_university
+                 and tables.table_key not in ('t1_summary', 't2_income', 't3_expenditure', 't5_general_budget_expenditure')
+                then 'not in the 高等学校 four-table set (not required)'
             when tables.availability = 'missing' then 'not found in the document'
             else coalesce(tables.title, '') || ' p' || tables.first_page
                  || case when tables.last_page > tables.first_page then '-' || tables.last_page else '' end
@@ -78,6 +94,10 @@ instances as (
         end                                                                    as cells,
         '='                                                                    as relation,
         case
+            when tables.availability = 'missing' and tables.has_toc and not tables.in_toc then null
+            when tables.availability = 'missing' and not tables.has_toc and variants.is_university
+                 and tables.table_key not in ('t1_summary', 't2_income', 't3_expenditure', 't5_general_budget_expenditure')
+                then null
             when tables.availability = 'missing' and tables.has_toc and tables.in_toc
                 then 'listed in the document''s 目录 but not located by the parser'
             when tables.availability = 'missing' and unknown_titles.titles is not null
@@ -90,6 +110,8 @@ instances as (
     from tables
     inner join located
         on located.document_id = tables.document_id
+    inner join variants
+        on variants.document_id = tables.document_id
     left join unknown_titles
         on unknown_titles.document_id = tables.document_id
 

@@ -58,21 +58,55 @@ _HEADING_TAIL = re.compile(r"(?:20\d{2}年度?|(?:金额)?单位[:：]|[（(]?�
 _UNITS = {"万元", "元", "千元", "亿元"}
 
 
-def heading_departments(page_texts: list[str]) -> Counter:
-    """Department names printed above the tables (部门：…, 单位名称：…), with their counts.
+# A part or table heading naming the department before the year: `第二部分 国家信访局 2024 年度部门
+# 决算表`, `上海市普陀区财政局2024年度部门决算情况说明` (a heading, not a sentence: short, no comma).
+_NAMED_HEADING = re.compile(
+    r"^(?P<name>[^，,。；;：:\d]{2,40}?)(?P<year>20\d{2})年度?(?:部门|单位)?决算(?:表|报表|情况说明|公开)?$")
+_HEADING_PREFIX = re.compile(r"^(?:第[一二三四五六七八九十]{1,2}部分|[一二三四五六七八九十]{1,2}、)+")
+# a wrapped sentence that happens to end at 决算: `纳入中共上海市普陀区委社会工作部2024年度部门决算`
+_SENTENCE_START = re.compile(r"^(?:纳入|包括|其中|根据|按照|为|是|由|对|在|与|及|和)")
 
-    `单位：万元` is a unit line, not a department.
+
+def heading_departments(page_texts: list[str]) -> Counter:
+    """Department names printed above the tables (部门：…, 单位名称：…) and in part and table
+    headings (`第三部分 国家信访局2024年度部门决算情况说明`), with their counts; the cover is not a
+    heading. `单位：万元` is a unit line, not a department.
     """
     found: Counter = Counter()
-    for text in page_texts:
+    for index, text in enumerate(page_texts):
         for line in (text or "").splitlines():
-            m = _DEPT_LINE.match(squash(line))
-            if not m:
+            short = squash(line)
+            m = _DEPT_LINE.match(short)
+            if m:
+                name = _HEADING_TAIL.sub("", m.group(1))
+                if name and name not in _UNITS:
+                    found[name] += 1
                 continue
-            name = _HEADING_TAIL.sub("", m.group(1))
-            if name and name not in _UNITS:
+            if index == 0 or len(short) > 40 or "." * 3 in short or "…" in short:
+                continue  # the cover; a 目录 entry with dot leaders
+            h = _NAMED_HEADING.match(short)
+            if not h:
+                continue
+            name = _HEADING_PREFIX.sub("", h.group("name"))
+            if len(name) >= 2 and not _SENTENCE_START.match(name) and not re.search(r"[比与较同]$", name):
                 found[name] += 1
     return found
+
+
+# Template placeholders left in a published report: XX局, ××年, ＸＸ单位 (two or more, next to Chinese).
+_PLACEHOLDER_TEXT = re.compile(r"(?:[XＸ×xｘ]{2,}(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[XＸ×xｘ]{2,})")
+
+
+def placeholders_in_text(page_texts: list[str], limit: int = 10) -> str | None:
+    """Where the text of any page holds a template placeholder: `p3 '上海市XX局…'; …` (None: none)."""
+    found = []
+    for page, text in enumerate(page_texts, start=1):
+        for m in _PLACEHOLDER_TEXT.finditer(squash(text)):
+            snippet = squash(text)[max(0, m.start() - 8):m.end() + 8]
+            found.append(f"p{page} '{snippet}'")
+            if len(found) >= limit:
+                return "; ".join(found) + "; ..."
+    return "; ".join(found) or None
 
 
 def main_unit(page_texts: list[str]) -> str | None:
@@ -147,6 +181,7 @@ def read_metadata(page_texts: list[str]) -> DocumentMetadata:
         unit=main_unit(page_texts),
         page_count=len(page_texts),
         department_in_headings=headings.most_common(1)[0][0] if headings else None,
+        placeholders=placeholders_in_text(page_texts),
         metadata_conflicts="; ".join(
             c for c in (metadata_conflicts(dept, headings), year_conflict(year, heading_years(page_texts))) if c
         ) or None,

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 # 2026.12.03: titles anywhere on a page, the 目录, parse coverage, section-scoped narrative; rotated
 # pages read upright and pages pdfminer misses read from a re-saved copy (ingest/readable.py)
-PARSER_VERSION = "2026.12.03-titles-toc-coverage-readable-bbox-9"
+PARSER_VERSION = "2026.12.03-titles-toc-coverage-readable-bbox-10"
 
 
 class CellText(str):
@@ -78,6 +78,8 @@ class DocumentMetadata:
     # The standard tables the document's own 目录 lists (table keys, comma-separated, in order);
     # None when it has no 目录 listing tables. Completeness is judged against it.
     toc_tables: str | None = None
+    # template placeholders (XX局, ××) found anywhere in the text: `p3 '…XX局…'; …`
+    placeholders: str | None = None
 
 
 @dataclass(frozen=True)

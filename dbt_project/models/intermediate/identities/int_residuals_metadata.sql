@@ -15,6 +15,7 @@
 {%- if execute %}
     {%- set column_names = adapter.get_columns_in_relation(documents_relation) | map(attribute='name') | list %}
     {%- set has_headings = 'department_in_headings' in column_names and 'metadata_conflicts' in column_names %}
+    {%- set has_placeholders = 'placeholders' in column_names %}
 {%- endif %}
 {%- set placeholder = "[XＸ×xｘ]{2,}" %}
 
@@ -26,10 +27,15 @@ with documents as (
         stg.fiscal_year,
         {% if has_headings -%}
         raw_documents.department_in_headings,
-        raw_documents.metadata_conflicts
+        raw_documents.metadata_conflicts,
         {%- else -%}
         cast(null as varchar) as department_in_headings,
-        cast(null as varchar) as metadata_conflicts
+        cast(null as varchar) as metadata_conflicts,
+        {%- endif %}
+        {% if has_placeholders -%}
+        raw_documents.placeholders as text_placeholders
+        {%- else -%}
+        cast(null as varchar) as text_placeholders
         {%- endif %}
     from {{ changed_documents(ref('stg_documents')) }} as stg
     inner join {{ documents_relation }} as raw_documents
@@ -120,6 +126,10 @@ placeholders as (
     union all
     select document_id, page, 'narrative ' || left(sentence, 60)
     from narrative where regexp_matches(sentence, '{{ placeholder }}')
+    union all
+    -- anywhere in the text (headings, notes, the 概况 pages): found by the parser
+    select document_id, cast(regexp_extract(text_placeholders, '^p([0-9]+)', 1) as integer), 'text ' || text_placeholders
+    from documents where text_placeholders is not null
 
 ),
 

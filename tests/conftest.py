@@ -54,7 +54,7 @@ def real_run(real_landing, tmp_path_factory):
     warehouse = out_dir / "warehouse.duckdb"
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        code = main(["run", "--landing", str(real_landing), "--warehouse", str(warehouse), "--log-level", "WARNING"])
+        code = main(["run", "--create", "--landing", str(real_landing), "--warehouse", str(warehouse), "--log-level", "WARNING"])
     return code, stdout.getvalue(), warehouse
 
 

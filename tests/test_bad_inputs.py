@@ -35,7 +35,7 @@ def bad_run(tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("bad_out") / "warehouse.duckdb"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"])
+        code = main(["run", "--create", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"])
     return code, out.getvalue(), warehouse
 
 

@@ -20,7 +20,7 @@ from tests.conftest import PROJECT_ROOT
 
 
 def _cli(landing: Path, warehouse: Path) -> list[str]:
-    return [sys.executable, "-m", "pipelines", "run", "--landing", str(landing), "--warehouse", str(warehouse),
+    return [sys.executable, "-m", "pipelines", "run", "--create", "--landing", str(landing), "--warehouse", str(warehouse),
             "--log-level", "ERROR"]
 
 

@@ -91,7 +91,7 @@ def test_manifest_through_the_pipeline(server, tmp_path):
     warehouse = tmp_path / "out" / "warehouse.duckdb"
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = main(["run", "--manifest", str(manifest), "--warehouse", str(warehouse), "--log-level", "ERROR"])
+        code = main(["run", "--create", "--manifest", str(manifest), "--warehouse", str(warehouse), "--log-level", "ERROR"])
     assert code == 0, out.getvalue()
     assert "1 failed" in out.getvalue() and "missing.pdf" in out.getvalue()
     with duckdb.connect(str(warehouse), read_only=True) as con:

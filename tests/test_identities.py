@@ -51,7 +51,7 @@ def base(tmp_path_factory):
         shutil.copy(pdf, landing / pdf.name)
     warehouse = root / "out" / "warehouse.duckdb"
     with contextlib.redirect_stdout(io.StringIO()):
-        code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "WARNING"])
+        code = main(["run", "--create", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "WARNING"])
     assert code == 0
     return root / "out" / "data" / "work" / "warehouse.duckdb", warehouse
 

@@ -98,7 +98,7 @@ def other_layouts(tmp_path_factory):
         shutil.copy(pdf, root / "landing" / pdf.name)
     warehouse = root / "warehouse.duckdb"
     with contextlib.redirect_stdout(io.StringIO()):
-        code = main(["run", "--landing", str(root / "landing"), "--warehouse", str(warehouse), "--log-level", "ERROR"])
+        code = main(["run", "--create", "--landing", str(root / "landing"), "--warehouse", str(warehouse), "--log-level", "ERROR"])
     assert code == 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(

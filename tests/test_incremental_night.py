@@ -147,7 +147,7 @@ def test_a_steward_decision_or_another_build_reruns_the_warehouse(corpus, tmp_pa
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"]) == 0
+        assert main(["run", "--create", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"]) == 0
     assert out.getvalue().startswith("nothing to rebuild: warehouse up to date (3 documents, nothing new); "
                                      "the published warehouse is unchanged\n")
     assert "documents : 3 (3 loaded, 0 quarantined)" in out.getvalue()

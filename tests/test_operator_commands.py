@@ -18,7 +18,7 @@ def _cli(args: list[str]) -> tuple[int, str]:
 
 def test_status_then_reparse_one_document(real_landing, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
-    code, _ = _cli(["run", "--landing", str(real_landing), "--warehouse", str(warehouse), "--log-level", "ERROR"])
+    code, _ = _cli(["run", "--create", "--landing", str(real_landing), "--warehouse", str(warehouse), "--log-level", "ERROR"])
     assert code == 0
     code, status = _cli(["status", "--warehouse", str(warehouse)])
     assert code == 0
@@ -31,7 +31,7 @@ def test_status_then_reparse_one_document(real_landing, tmp_path):
         doc_id = con.execute(
             "select document_id from raw.documents where department = '上海市普陀区财政局'").fetchall()[0][0]
         before = con.execute("select count(*) from raw.table_cells").fetchall()[0][0]
-    code, _ = _cli(["run", "--landing", str(real_landing), "--warehouse", str(warehouse), "--log-level", "ERROR",
+    code, _ = _cli(["run", "--create", "--landing", str(real_landing), "--warehouse", str(warehouse), "--log-level", "ERROR",
                     "--reparse", doc_id])
     assert code == 0
     code, status = _cli(["status", "--warehouse", str(warehouse)])

@@ -63,7 +63,7 @@ READER = textwrap.dedent(
 
 
 def _cli(landing: Path, warehouse: Path) -> list[str]:
-    return [sys.executable, "-m", "pipelines", "run", "--landing", str(landing), "--warehouse", str(warehouse),
+    return [sys.executable, "-m", "pipelines", "run", "--create", "--landing", str(landing), "--warehouse", str(warehouse),
             "--log-level", "ERROR"]
 
 

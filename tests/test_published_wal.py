@@ -123,7 +123,7 @@ def _night(landing: Path, warehouse: Path) -> str:
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"])
+        code = main(["run", "--create", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"])
     assert code == 0, out.getvalue() + err.getvalue()[-3000:]
     return out.getvalue()
 

@@ -89,7 +89,7 @@ def test_a_university_report_is_judged_against_its_four_tables(tmp_path):
     build_university_pdf(landing / "univ.pdf")
     warehouse = tmp_path / "w.duckdb"
     with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"]) == 0
+        assert main(["run", "--create", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"]) == 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = dict(con.execute("select subject, status from quality.expectation_results "
                                 "where identity_id = 'complete_tables_present'").fetchall())

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = args.out / "warehouse.duckdb"
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):
-        code = cli(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"])
+        code = cli(["run", "--create", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "ERROR"])
     if code != 0:
         print(quiet.getvalue()[-3000:])
         print(f"truth: the pipeline run failed (exit {code})", file=sys.stderr)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalogue import Catalogue, load_catalogue
+from .results_table import is_parser_problem
 
 MAX_LISTED = 50  # failing instances listed per identity (the rest are counted)
 
@@ -52,6 +53,7 @@ class IdentityReport:
     failed: int = 0
     open: int = 0  # failures not decided by a steward, or decided on other values
     not_evaluated: int = 0
+    parser_problems: int = 0  # of the not evaluated: the parser could not read what is needed
     failing: list[dict] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)
 
@@ -121,6 +123,8 @@ def identity_reports(duckdb_path: Path, run_id: str, catalogue: Catalogue | None
         else:
             report.not_evaluated += n
             report.reasons[reason] += n
+            if is_parser_problem(reason):
+                report.parser_problems += n
     for row in rows:
         report = reports.get(row["identity_id"])
         if report is None:

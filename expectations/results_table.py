@@ -45,6 +45,29 @@ RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("cells", "VARCHAR"),  # the table cells involved, 'T3 p10 r3 208 total=326.72; ...'
 )
 
+# A `not_evaluated` instance is a *parser problem* when its reason says the parser could not read
+# what the identity needs (a table read in part or not at all, a line or code it could not place,
+# a name it could not resolve); otherwise the document has nothing to check (a table empty with
+# its note, a table the document does not have). The reasons are written by our residual models
+# (dbt_project/models/intermediate/identities/), so this fixed vocabulary is complete; run
+# summaries, asset checks, the review list and `make truth` show the two apart.
+PARSER_PROBLEM_PHRASES: tuple[str, ...] = (
+    "read only in part", "unreadable", "not parsed", "not located by the parser", "parser may have missed",
+    "no cells were loaded", "layout not recognised", "not resolved to a function code",
+    "not found by name", "found on", "printed on", "found more than once", "not comparable",
+    # a line or row the parser could not place ('line income.grand_total not found in t1_summary');
+    # 'table t8_government_fund not found in the document' is the document's, not the parser's
+    *(f"not found in t{n}_" for n in range(1, 10)),
+)
+PARSER_PROBLEM_SQL = "(" + " OR ".join(
+    f"coalesce(not_evaluated_reason, '') LIKE '%{phrase}%'" for phrase in PARSER_PROBLEM_PHRASES) + ")"
+
+
+def is_parser_problem(reason: str | None) -> bool:
+    """True when a not-evaluated reason says the parser could not read what the identity needs."""
+    return bool(reason) and any(phrase in reason for phrase in PARSER_PROBLEM_PHRASES)
+
+
 STATUS_PASSED = "passed"
 STATUS_FAILED = "failed"
 STATUS_NOT_EVALUATED = "not_evaluated"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.results_table import PARSER_PROBLEM_SQL
 from pipelines.safe_text import printable
 
 
@@ -19,6 +20,8 @@ class RunSummary:
     expectations: int = 0
     expectations_failed: int = 0
     expectations_not_evaluated: int = 0
+    parser_problems: int = 0  # not evaluated because the parser could not read what is needed
+    partial_tables: int = 0  # tables read only in part (parse coverage) or not at all
     failed_documents: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -43,6 +46,11 @@ def read_summary(warehouse: Path) -> RunSummary:
         s.expectations_failed = _scalar(con, "select count(*) from quality.expectation_results where status = 'failed'")
         s.expectations_not_evaluated = _scalar(
             con, "select count(*) from quality.expectation_results where status = 'not_evaluated'")
+        s.parser_problems = _scalar(
+            con, "select count(*) from quality.expectation_results where status = 'not_evaluated' and "
+                 + PARSER_PROBLEM_SQL)
+        s.partial_tables = _scalar(
+            con, "select count(*) from raw.report_tables where status in ('partial', 'unreadable')")
         try:
             s.failed_documents = con.execute(
                 """select d.file_name, count(*) from quality.expectation_results r
@@ -69,8 +77,10 @@ def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Pat
     lines += intake  # what the ingest left for the next night (pipelines/intake.py)
     lines += [
         f"  rows      : {s.cells} table cells staged, {s.fact_rows} rows in marts.fct_expenditure_by_function",
-        f"  identities: {s.expectations} checked, {s.expectations_failed} failed, "
+        f"  identities: {s.expectations} checked, {s.expectations_failed} failed (document defects to review), "
         f"{s.expectations_not_evaluated} not evaluated",
+        f"  parser    : {s.parser_problems} identities not evaluated because the parser could not read "
+        f"what they need; {s.partial_tables} tables read only in part (make truth shows where)",
     ]
     for name, n in s.failed_documents:
         lines.append(f"    {n} failed in {printable(name)}")

@@ -155,3 +155,39 @@ def test_a_parser_gap_is_never_a_failure(mutated):
     narrative = {v[3]: (v[0], v[1]) for v in results.values() if v[2] == narrative_gap and v[3].startswith("narrative_")}
     assert len(narrative) == 5
     assert all(s == "not_evaluated" and "no figure was extracted" in r for s, r in narrative.values()), narrative
+
+
+def test_a_table_read_only_in_part_makes_its_identities_not_evaluated(base, tmp_path):
+    """A cell removed from a parsed table (the parse-coverage check marks the table `partial`):
+    every identity that reads the table says `not evaluated` with the reason, none says `failed`,
+    and the reason counts as a parser problem (run summary, asset checks, review list)."""
+    from expectations.results_table import is_parser_problem
+
+    working, _ = base
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(working, db)
+    with duckdb.connect(str(db)) as con:
+        doc, row_index = con.execute(
+            """select document_id, min(row_index) from raw.table_cells
+               where table_key = 't3_expenditure' and code is not null and amount is not null
+               group by document_id order by document_id limit 1""").fetchone()
+        con.execute("delete from raw.table_cells where document_id = ? and table_key = 't3_expenditure' "
+                    "and row_index = ? and column_key = 'total'", [doc, row_index])
+        con.execute("update raw.report_tables set status = 'partial', note = 'parser could not read this table "
+                    "fully: 1 amount printed on its pages not read (p9 6,026.13)' "
+                    "where document_id = ? and table_key = 't3_expenditure'", [doc])
+    proc = dbt_run(db, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    run_validations(db, tmp_path / "docs", tmp_path / "gx", "partial")
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            """select identity_id, status, not_evaluated_reason from quality.expectation_results
+               where run_id = 'partial' and document_id = ?""", [doc]).fetchall()
+    t3 = {identity: (status, reason) for identity, status, reason in rows
+          if identity.startswith("t3_") or identity in ("cross_t1_t3_class", "cross_t1_t3_expenditure_total",
+                                                         "cross_t3_t5_total")}
+    assert set(t3) == {"t3_row_total", "t3_class_rollup", "t3_kuan_rollup", "t3_grand_total",
+                       "cross_t1_t3_class", "cross_t1_t3_expenditure_total", "cross_t3_t5_total"}
+    for identity, (status, reason) in t3.items():
+        assert status == "not_evaluated" and "read only in part" in reason and is_parser_problem(reason), (identity, reason)
+    assert not any(status == "failed" for _, status, _ in rows)

@@ -27,6 +27,10 @@ def test_run_exits_zero_and_prints_summary(real_run):
     assert "documents : 4 (2 loaded, 2 quarantined)" in out
     assert "blank template" in out and "部门预算" in out
     assert str(warehouse) in out
+    # document defects and parser problems apart: the Shanghai reports are read whole
+    assert "4 failed (document defects to review)" in out
+    assert "parser    : 0 identities not evaluated because the parser could not read what they need; " \
+           "0 tables read only in part" in out
 
 
 def test_summary_lines_of_the_finance_bureau(wh):

@@ -23,10 +23,7 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# not-evaluated reasons that are parser problems (the others: the document has nothing to check)
-_PARSER_WORDS = ("read only in part", "unreadable", "not located by the parser", "not parsed",
-                 "parser may have missed", "no cells were loaded", "layout not recognised",
-                 "not resolved to a function code", "not found", "no row of")
+from expectations.results_table import is_parser_problem  # noqa: E402
 
 
 def _landing(corpus: Path, folders: list[str], work: Path) -> Path:
@@ -77,10 +74,10 @@ def _report(warehouse: Path) -> list[dict]:
                     for r in results if r[2] == "failed"],
                 "parser_problems": [
                     {"identity": r[0], "subject": r[1], "reason": r[7]}
-                    for r in results if r[2] == "not_evaluated" and any(w in (r[7] or "") for w in _PARSER_WORDS)],
+                    for r in results if r[2] == "not_evaluated" and is_parser_problem(r[7])],
                 "not_evaluated_other": [
                     {"identity": r[0], "subject": r[1], "reason": r[7]}
-                    for r in results if r[2] == "not_evaluated" and not any(w in (r[7] or "") for w in _PARSER_WORDS)],
+                    for r in results if r[2] == "not_evaluated" and not is_parser_problem(r[7])],
             })
         return out
     finally:

@@ -115,6 +115,8 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
                 "failed": report.failed,
                 "open_failures": report.open,
                 "not_evaluated": report.not_evaluated,
+                # apart from the failures: these are the parser's, not the document's
+                "parser_problems": report.parser_problems,
                 "failing_documents": ", ".join(report.failing_documents) or "none",
                 "failing_instances": MetadataValue.md(report.markdown()),
                 "not_evaluated_reasons": report.reasons_text() or "none",

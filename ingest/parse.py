@@ -17,7 +17,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
-from ingest import classify, readable
+from ingest import classify, readable, text_lint
 from ingest.metadata import read_metadata
 from ingest.pagetext import PageTextError, PdfiumPages
 from ingest.narrative import extract_narrative
@@ -360,6 +360,7 @@ def _walk_pages(pages, document_id: str, meta: DocumentMetadata, fast: PdfiumPag
     meta.__dict__.update(found.__dict__)
     listed = toc_table_keys(page_texts)
     meta.toc_tables = ",".join(listed) if listed else None
+    meta.text_lint = text_lint.lint(page_texts, {p for t in tables for p in range(t.first_page, t.last_page + 1)})
     classify.check_report_kind(meta)
     classify.check_template(meta, page_texts)
     known = [t for t in tables if t.table_key != "unknown"]

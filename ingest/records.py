@@ -10,7 +10,7 @@ from decimal import Decimal
 
 # 2026.12.03: titles anywhere on a page, the 目录, parse coverage, section-scoped narrative; rotated
 # pages read upright and pages pdfminer misses read from a re-saved copy (ingest/readable.py)
-PARSER_VERSION = "2026.12.03-titles-toc-coverage-readable-bbox-10"
+PARSER_VERSION = "2026.12.03-titles-toc-coverage-readable-bbox-lint-11"
 
 
 class CellText(str):
@@ -80,6 +80,9 @@ class DocumentMetadata:
     toc_tables: str | None = None
     # template placeholders (XX局, ××) found anywhere in the text: `p3 '…XX局…'; …`
     placeholders: str | None = None
+    # typographic defects (ingest/text_lint.py): `kind|page|where; …` (repeated punctuation,
+    # a section number printed twice in a row)
+    text_lint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ingest.staging_narrative import insert_narrative_rows, load_narrative_table
 from ingest.workers import cache_path, local_cache_files
 
 # Bump when a raw.* or pipeline.* table changes shape: the working file is then rebuilt in full.
-STAGING_SCHEMA_VERSION = "5"
+STAGING_SCHEMA_VERSION = "6"
 
 _STATE_DDL = """
 create schema if not exists pipeline;
@@ -43,7 +43,8 @@ create or replace table raw.documents (
     first_seen_at timestamp, archive_path varchar, status varchar, quarantine_reason varchar,
     report_kind varchar, department varchar, region varchar, fiscal_year integer, unit varchar,
     page_count integer, parser_version varchar, department_in_headings varchar,
-    metadata_conflicts varchar, toc_tables varchar, placeholders varchar
+    metadata_conflicts varchar, toc_tables varchar, placeholders varchar,
+    text_lint varchar
 );
 create or replace table raw.report_tables (
     document_id varchar, table_key varchar, title varchar, first_page integer, last_page integer,
@@ -106,12 +107,13 @@ def _document_row(doc: ArchivedDocument, result: ParsedDocument, data_dir: Path)
         result.status, result.quarantine_reason, meta.report_kind, meta.department,
         meta.region, meta.fiscal_year, meta.unit, meta.page_count, result.parser_version,
         meta.department_in_headings, meta.metadata_conflicts, meta.toc_tables, meta.placeholders,
+        meta.text_lint,
     )
 
 
 def _insert_documents(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
     if rows:
-        con.executemany("insert into raw.documents values (" + ",".join(["?"] * 19) + ")", rows)
+        con.executemany("insert into raw.documents values (" + ",".join(["?"] * 20) + ")", rows)
 
 
 def _insert_table_rows(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:

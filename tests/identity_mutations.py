@@ -140,7 +140,8 @@ def break_instance(con, identity_id: str, row: tuple, bump: int) -> Target:
 
 
 def break_document_level(con, identity_id: str, row: tuple) -> Target:
-    """complete_* and meta_*: a missing table, a wrong year or name in the narrative, a placeholder."""
+    """complete_*, meta_* and the text checks: a missing table, a wrong year or name in the
+    narrative, a placeholder, a typographic defect, a share without its % sign."""
     instance_id, document_id, subject, _cells = row
     department, year = con.execute(
         "select department, fiscal_year from raw.documents where document_id = ?", [document_id]
@@ -165,6 +166,19 @@ def break_document_level(con, identity_id: str, row: tuple) -> Target:
             [document_id, document_id],
         )
         how, touched = "a T3 row label now reads XX局专项补助", {"t3_expenditure"}
+    elif identity_id == "text_typography":
+        finding = ("punctuation|p3|支出增加。。主要是" if subject == "punctuation"
+                   else "section_number|p20|二、 printed twice in a row: 二、收入决算情况说明")
+        con.execute("update raw.documents set text_lint = ? where document_id = ?", [finding, document_id])
+        how, touched = f"the text now has {finding}", {"document"}
+    elif identity_id == "narrative_percent_sign":
+        con.execute(
+            """update raw.narrative_figures set unit = null, unit_suspect = true where document_id = ?
+               and figure_index = (select min(figure_index) from raw.narrative_figures
+                                   where document_id = ? and figure_key = 'share')""",
+            [document_id, document_id],
+        )
+        how, touched = "a share is now printed without its % sign", {"narrative"}
     else:  # pragma: no cover
         raise AssertionError(identity_id)
     return Target(identity_id, instance_id, document_id, subject, frozenset(touched), how)

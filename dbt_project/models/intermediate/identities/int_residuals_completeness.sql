@@ -5,8 +5,8 @@
 -- missed it: the document has a 决算表 with a title no spec knows (table_key 'unknown'), or no
 -- standard table was located at all (layout not recognised).
 -- The document's own 目录 decides which tables it has (raw.documents.toc_tables): a table its
--- 目录 does not list is not required (passes, saying so); a table it lists but the parser did
--- not locate is not evaluable (the parser missed it), never failed.
+-- 目录 does not list is not required (passes, saying so); a table it lists but that is not
+-- there fails (unless unrecognised titles say the parser may have missed it: not evaluable).
 {%- set documents_relation = source('raw', 'documents') %}
 {%- set has_toc = false %}
 {%- if execute %}
@@ -85,6 +85,8 @@ instances as (
             when tables.availability = 'missing' and not tables.has_toc and variants.is_university
                  and tables.table_key not in ('t1_summary', 't2_income', 't3_expenditure', 't5_general_budget_expenditure')
                 then 'not in the 高等学校 four-table set (not required)'
+            when tables.availability = 'missing' and tables.has_toc
+                then 'listed in the document''s 目录 but not found in the document'
             when tables.availability = 'missing' then 'not found in the document'
             else coalesce(tables.title, '') || ' p' || tables.first_page
                  || case when tables.last_page > tables.first_page then '-' || tables.last_page else '' end
@@ -98,8 +100,6 @@ instances as (
             when tables.availability = 'missing' and not tables.has_toc and variants.is_university
                  and tables.table_key not in ('t1_summary', 't2_income', 't3_expenditure', 't5_general_budget_expenditure')
                 then null
-            when tables.availability = 'missing' and tables.has_toc and tables.in_toc
-                then 'listed in the document''s 目录 but not located by the parser'
             when tables.availability = 'missing' and unknown_titles.titles is not null
                 then 'table not found, but tables with unrecognised titles were: ' || unknown_titles.titles
                      || ' (parser may have missed it)'

@@ -16,6 +16,7 @@
     {%- set column_names = adapter.get_columns_in_relation(documents_relation) | map(attribute='name') | list %}
     {%- set has_headings = 'department_in_headings' in column_names and 'metadata_conflicts' in column_names %}
     {%- set has_placeholders = 'placeholders' in column_names %}
+    {%- set has_lint = 'text_lint' in column_names %}
 {%- endif %}
 {%- set placeholder = "[XＸ×xｘ]{2,}" %}
 
@@ -33,9 +34,14 @@ with documents as (
         cast(null as varchar) as metadata_conflicts,
         {%- endif %}
         {% if has_placeholders -%}
-        raw_documents.placeholders as text_placeholders
+        raw_documents.placeholders as text_placeholders,
         {%- else -%}
-        cast(null as varchar) as text_placeholders
+        cast(null as varchar) as text_placeholders,
+        {%- endif %}
+        {% if has_lint -%}
+        raw_documents.text_lint
+        {%- else -%}
+        cast(null as varchar) as text_lint
         {%- endif %}
     from {{ changed_documents(ref('stg_documents')) }} as stg
     inner join {{ documents_relation }} as raw_documents
@@ -223,6 +229,53 @@ instances as (
     from documents
     left join placeholders
         on placeholders.document_id = documents.document_id
+    group by documents.document_id
+
+    union all
+
+    -- text_typography: repeated punctuation (。。) and a section number printed twice in a row,
+    -- one instance per kind and document (found by ingest/text_lint.py)
+    select
+        documents.document_id, 'text_typography', 'document', kinds.kind,
+        cast(count(findings.finding) as decimal(18, 2)),
+        cast(0 as decimal(18, 2)),
+        1,
+        list(cast(regexp_extract(findings.finding, '\|p([0-9]+)\|', 1) as integer)) filter (where findings.finding is not null),
+        coalesce(string_agg(findings.finding, '; '), 'none found'),
+        '=',
+        cast(null as varchar),
+        'count'
+    from documents
+    cross join (values ('punctuation'), ('section_number')) as kinds (kind)
+    left join (
+        select document_id, unnest(string_split(text_lint, '; ')) as finding from documents where text_lint is not null
+    ) as findings
+        on  findings.document_id = documents.document_id
+        and starts_with(findings.finding, kinds.kind || '|')
+    group by documents.document_id, kinds.kind
+
+    union all
+
+    -- narrative_percent_sign: a share or rate printed without its % sign (unit null, flagged suspect)
+    select
+        documents.document_id, 'narrative_percent_sign', 'narrative', 'narrative',
+        cast(count(figures.figure_id) filter (where figures.unit is null and figures.figure_key in
+            ('share', 'yoy_change', 'budget_change', 'completion_rate')) as decimal(18, 2)),
+        cast(0 as decimal(18, 2)),
+        1,
+        list(figures.page) filter (where figures.unit is null and figures.figure_key in
+            ('share', 'yoy_change', 'budget_change', 'completion_rate')),
+        coalesce(string_agg(figures.figure_ref, '; ') filter (where figures.unit is null and figures.figure_key in
+            ('share', 'yoy_change', 'budget_change', 'completion_rate')), 'every share and rate carries its % sign'),
+        '=',
+        case when max(state.n_sentences) = 0
+            then 'no narrative sentence extracted (raw.narrative_figures) for this document' end,
+        'count'
+    from documents
+    inner join narrative_state as state
+        on state.document_id = documents.document_id
+    left join {{ changed_documents(ref('int_residual_narrative_figures')) }} as figures
+        on figures.document_id = documents.document_id
     group by documents.document_id
 
 )

@@ -108,7 +108,7 @@ def test_build_succeeds_and_every_test_passes(real_build):
         # identity residuals (models/intermediate/identities/)
         "int_residual_cells", "int_residual_narrative_figures", "int_residuals_t1_t4",
         "int_residuals_t2_t3_t5", "int_residuals_t6_t7", "int_residuals_cross_tables",
-        "int_residuals_narrative", "int_residuals_narrative_items", "int_residual_anchor_cells",
+        "int_residuals_narrative", "int_residuals_narrative_items", "int_residuals_narrative_changes", "int_residual_anchor_cells",
         "int_residuals_completeness", "int_residuals_metadata",
         "dim_document", "fct_expenditure_by_function", "fct_summary_lines",
         # conformed dimensions, facts and analyst marts
@@ -156,7 +156,7 @@ def test_every_table_model_has_an_enforced_contract(real_build, wh):
     manifest = json.loads((work / "target" / "manifest.json").read_text())
     tables = [n for n in manifest["nodes"].values()
               if n["resource_type"] == "model" and n["config"]["materialized"] in ("table", "incremental")]
-    assert len(tables) == 35
+    assert len(tables) == 36
     assert [n["name"] for n in tables if not n["config"]["contract"]["enforced"]] == []
     assert [(n["name"], c) for n in tables for c, col in n["columns"].items() if not col.get("data_type")] == []
     constraints = set(wh.execute(
@@ -371,7 +371,8 @@ INSERT INTO raw.report_tables VALUES
      'located; the parser for this table family is not written yet', '万元', 0),
     ('{DOC_ODD}', 't8_government_fund', '政府性基金预算财政拨款收入支出决算表', 5, 5, 'empty', '本表无数据', '万元', 0);
 
-INSERT INTO raw.table_cells VALUES
+INSERT INTO raw.table_cells (document_id, table_key, page, row_index, row_label, code, line_key, side,
+                            column_key, raw_text, amount) VALUES
     -- DOC_YUAN, T5 in 元 (document unit; the table prints none)
     ('{DOC_YUAN}', 't5_general_budget_expenditure', 7, 0, '合计', NULL, 'total', NULL, 'total', '123,456.78', 123456.78),
     ('{DOC_YUAN}', 't5_general_budget_expenditure', 7, 0, '合计', NULL, 'total', NULL, 'basic', '123,456.78', 123456.78),

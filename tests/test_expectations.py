@@ -38,8 +38,9 @@ EXPECTED_IDS = {
     "cross_t1_t2_income_total", "cross_t1_t3_class", "cross_t1_t3_expenditure_total",
     "cross_t4_t5_class", "cross_t5_t6_basic", "cross_t3_t5_total",
     "narrative_amount", "narrative_share", "narrative_item_final", "narrative_comparison_word",
-    "narrative_three_public",
+    "narrative_three_public", "narrative_change_rate", "narrative_percent_sign",
     "complete_tables_present", "meta_fiscal_year", "meta_department_name", "meta_no_placeholders",
+    "text_typography",
 }
 
 # instance_id, document_id, identity_id, table_key, subject, lhs, rhs, diff, term_count, pages,

@@ -126,9 +126,9 @@ def _open_readable(path: Path, stack: contextlib.ExitStack):
     fast = _pdfium(path)
     if fast is not None:
         first.callback(fast.close)
-    if max(len(pages), len(fast) if fast is not None else 0) > MAX_PAGES:
+    n = max(len(pages), len(fast) if fast is not None else 0)
+    if n > MAX_PAGES:
         first.close()
-        n = max(len(pages), len(fast) if fast is not None else 0)
         raise QuarantineError("too_large", f"{n} pages (limit {MAX_PAGES}): not a departmental report")
     missed = fast is not None and len(fast) > len(pages)  # e.g. cross-reference offsets off
     turns = fast.upright_turns() if fast is not None else {}

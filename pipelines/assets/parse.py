@@ -35,6 +35,7 @@ from dagster import (
 from ingest.archive import Archive
 from ingest.workers import ParseLimits, parse_documents
 from pipelines.partitions import document_partitions
+from pipelines.safe_text import printable
 from pipelines.settings import PipelineSettings
 from pipelines.step_storage import STEP_STORAGE_KEY, remove_run_folder
 
@@ -109,10 +110,10 @@ def parse_document_batch(context: OpExecutionContext, settings: PipelineSettings
     def progress(result, from_cache: bool) -> None:
         done["n"] += 1
         done["loaded"] += result.status == "loaded"
-        what = "loaded" if result.status == "loaded" else f"QUARANTINED: {result.quarantine_reason}"
-        context.log.info(
+        what = "loaded" if result.status == "loaded" else f"QUARANTINED: {printable(result.quarantine_reason)}"
+        context.log.info(  # the department and the reason come from the PDF: escaped for the console
             f"[{done['n']}/{len(docs)}] parsed {result.document_id[:12]} "
-            f"({result.metadata.department or '?'}, {result.metadata.page_count or 0} pages, "
+            f"({printable(result.metadata.department or '?')}, {result.metadata.page_count or 0} pages, "
             f"{result.parse_seconds:.1f} s): {what}"
         )
         context.log_event(AssetObservation(

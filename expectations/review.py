@@ -101,12 +101,15 @@ def _parse_decision(line: str, where: str) -> Decision:
         raise ReviewError(f"{where}: not a decision record ({exc})") from None
 
 
-def _torn_copy(path: Path, tail: bytes) -> Path:
-    """Keep an incomplete last line beside the decisions file (same bytes, same copy)."""
+def _torn_copy(path: Path, tail: bytes) -> str:
+    """Keep an incomplete last line beside the decisions file (same bytes, same copy); says where."""
     copy = path.with_name(f"{path.name}.torn-{hashlib.sha256(tail).hexdigest()[:12]}")
-    if not copy.exists():
-        copy.write_bytes(tail)
-    return copy
+    try:
+        if not copy.exists():
+            copy.write_bytes(tail)
+    except OSError as exc:  # a steward without write access to the folder still gets the listing
+        return f"no copy could be kept ({exc.strerror or exc})"
+    return f"a copy is in {copy}"
 
 
 def _is_decision(line: bytes) -> bool:
@@ -141,9 +144,9 @@ def read_decisions(path: Path, problems: list[str] | None = None) -> list[Decisi
             decisions.append(_parse_decision(raw.decode("utf-8"), where))
         except (ReviewError, UnicodeDecodeError) as exc:
             if last:
-                copy = _torn_copy(path, raw)
+                kept = _torn_copy(path, raw)
                 report(f"{where}: incomplete last line ({len(raw)} bytes; a crash while a decision was written?) "
-                       f"skipped; a copy is in {copy}; every complete decision is kept")
+                       f"skipped; {kept}; every complete decision is kept")
             else:
                 report(f"{exc if isinstance(exc, ReviewError) else f'{where}: not UTF-8 text'}; line skipped "
                        "(fix or delete it: its decision is not applied)")
@@ -198,10 +201,9 @@ def append_decision(path: Path, decision: Decision) -> None:
             if data and not data.endswith(b"\n"):
                 cut = data.rfind(b"\n") + 1
                 tail = data[cut:]
-                if _is_decision(tail):
-                    handle.write(b"\n")
+                if _is_decision(tail) or not _torn_copy(path, tail).startswith("a copy"):
+                    handle.write(b"\n")  # a decision, or bytes that could not be kept elsewhere: kept here
                 else:
-                    _torn_copy(path, tail)
                     os.ftruncate(handle.fileno(), cut)
             handle.write((decision.to_json() + "\n").encode("utf-8"))
             handle.flush()

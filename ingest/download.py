@@ -228,7 +228,8 @@ class _DeadlineAdapter(HTTPAdapter):
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = _DEADLINE_POOLS
+        if not proxy.lower().startswith("socks"):  # SOCKS has pools of its own: checked between chunks only
+            manager.pool_classes_by_scheme = _DEADLINE_POOLS
         return manager
 
 

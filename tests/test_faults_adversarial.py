@@ -230,6 +230,15 @@ def test_a_file_growing_while_it_is_archived_is_not_archived_under_a_wrong_hash(
     _archive_is_content_addressed(tmp_path / "archive")
 
 
+def test_a_landing_file_that_vanished_is_left_for_the_next_night(tmp_path):
+    (tmp_path / "gone.pdf").write_bytes(b"%PDF-1.4 soon gone")
+    (landed,) = discover_landing(tmp_path)
+    (tmp_path / "gone.pdf").unlink()  # moved away by its owner between discovery and archiving
+    with pytest.raises(NotArchived, match="cannot be read .*left for the next night"):
+        Archive(tmp_path / "archive").add(landed)
+    assert not list((tmp_path / "archive").rglob("*.json"))
+
+
 def test_settle_leaves_a_file_still_being_written_for_the_next_night(tmp_path):
     quiet, busy = tmp_path / "quiet.pdf", tmp_path / "busy.pdf"
     quiet.write_bytes(b"%PDF-1.4 quiet")
@@ -314,10 +323,13 @@ TORN = '{"comment": "T1 prints 326.71, T3 326.72", "decided_at": "2026-12-0'
 def test_a_torn_last_decision_is_skipped_kept_and_cut_before_the_next_one(tmp_path):
     path = tmp_path / "reviews" / "decisions.jsonl"
     path.parent.mkdir()
-    path.write_text(_decision_line("a|x|1") + "\n" + _decision_line("b|x|2") + "\n" + TORN, encoding="utf-8")
+    path.write_text(_decision_line("a|x|1") + "\n" + '{"not": "a decision"}\n' + _decision_line("b|x|2") + "\n" + TORN,
+                    encoding="utf-8")
     problems: list[str] = []
     assert [d.instance_id for d in read_decisions(path, problems)] == ["a|x|1", "b|x|2"]
-    assert len(problems) == 1 and f"{path}:3: incomplete last line" in problems[0]
+    assert len(problems) == 2 and problems[0].startswith(f"{path}:2: not a decision record")
+    problems.pop(0)
+    assert f"{path}:4: incomplete last line" in problems[0]
     copies = list(path.parent.glob("decisions.jsonl.torn-*"))
     assert len(copies) == 1 and copies[0].read_text(encoding="utf-8") == TORN and str(copies[0]) in problems[0]
     failure = {"instance_id": "c|x|3", "document_id": "00" * 32, "identity_id": "x", "subject": "3",
@@ -325,7 +337,7 @@ def test_a_torn_last_decision_is_skipped_kept_and_cut_before_the_next_one(tmp_pa
     append_decision(path, make_decision(failure, "within_tolerance", "李雷", "rounding"))
     problems = []
     assert [d.instance_id for d in read_decisions(path, problems)] == ["a|x|1", "b|x|2", "c|x|3"]
-    assert problems == [] and path.read_text(encoding="utf-8").endswith("\n")
+    assert len(problems) == 1 and path.read_text(encoding="utf-8").endswith("\n")  # line 2 is still there
     # a complete last decision without its newline is a decision, and only gains the newline
     path.write_text(_decision_line("d|x|4"), encoding="utf-8")
     append_decision(path, make_decision(failure, "within_tolerance", "李雷", "rounding"))

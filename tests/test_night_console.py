@@ -85,6 +85,27 @@ def test_models_and_identity_checks_are_recorded(instance):
     assert statuses[OVERALL_CHECK] == "FAILED"  # the rebuilt 株洲 report has four real defects
 
 
+def test_partitions_agree_with_the_sensor_on_an_instance_that_did_not_parse_them(night, tmp_path):
+    """Another Dagster home (wiped, or a new one) sees the archived documents as partitions;
+    those the parse cache already holds are materialized at its first ingest, so its partitions
+    page says what `pending_work_sensor` says: nothing to parse."""
+    from pipelines.definitions import build_definitions
+    from pipelines.schedules import pending_documents
+    from pipelines.settings import PipelineSettings
+
+    settings = PipelineSettings(landing_dir=str(night.landing), warehouse_path=str(night.warehouse))
+    with DagsterInstance.local_temp(str(tmp_path)) as other:
+        result = build_definitions(settings).resolve_job_def("ingest_documents").execute_in_process(instance=other)
+        assert result.success
+        keys = other.get_dynamic_partitions("document")
+        assert len(keys) == 4
+        assert pending_documents(settings) == []
+        assert other.get_materialized_partitions(AssetKey("parsed_document")) == set(keys)
+        records = other.fetch_materializations(
+            AssetRecordsFilter(asset_key=AssetKey("parsed_document"), asset_partitions=[keys[0]]), limit=1).records
+        assert records[0].asset_materialization.metadata["from_parse_cache"].value is True
+
+
 def test_the_ui_opens_without_the_onboarding_pop_up(instance):
     assert instance.nux_enabled is False
 

@@ -18,7 +18,9 @@ decisions into the warehouse (table ``quality.review_decisions``) and (re)create
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -28,6 +30,8 @@ from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
+
+_log = logging.getLogger(__name__)
 
 DECISIONS: tuple[str, ...] = ("confirmed_defect", "within_tolerance", "parser_error", "not_applicable")
 DECISIONS_TABLE = "quality.review_decisions"
@@ -77,34 +81,72 @@ def _decimal(value: object, where: str) -> Decimal | None:
         raise ReviewError(f"{where}: {value!r} is not a decimal") from None
 
 
-def read_decisions(path: Path) -> list[Decision]:
-    """Every decision recorded, in file order (an absent file means none yet)."""
+def _parse_decision(line: str, where: str) -> Decision:
+    try:
+        record = json.loads(line)
+        return Decision(
+            instance_id=str(record["instance_id"]),
+            document_id=str(record["document_id"]),
+            identity_id=str(record["identity_id"]),
+            subject=str(record["subject"]),
+            lhs=_decimal(record.get("lhs"), where),
+            rhs=_decimal(record.get("rhs"), where),
+            diff=_decimal(record.get("diff"), where),
+            decision=str(record["decision"]),
+            comment=str(record.get("comment") or ""),
+            decided_by=str(record["decided_by"]),
+            decided_at=str(record["decided_at"]),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ReviewError(f"{where}: not a decision record ({exc})") from None
+
+
+def _torn_copy(path: Path, tail: bytes) -> Path:
+    """Keep an incomplete last line beside the decisions file (same bytes, same copy)."""
+    copy = path.with_name(f"{path.name}.torn-{hashlib.sha256(tail).hexdigest()[:12]}")
+    if not copy.exists():
+        copy.write_bytes(tail)
+    return copy
+
+
+def _is_decision(line: bytes) -> bool:
+    try:
+        _parse_decision(line.decode("utf-8"), "")
+    except (ReviewError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def read_decisions(path: Path, problems: list[str] | None = None) -> list[Decision]:
+    """Every decision recorded, in file order (an absent file means none yet).
+
+    A line that is not a decision record is skipped, never fatal: it is reported in `problems`
+    (one line each, naming the line; logged when `problems` is None). An incomplete last line
+    (a crash while a decision was being written) is also copied to `decisions.jsonl.torn-<hash>`;
+    the next `append_decision` cuts it off the file. Every complete decision is kept.
+    """
     path = Path(path)
     if not path.is_file():
         return []
+    report = problems.append if problems is not None else _log.warning
+    data = path.read_bytes()
+    lines = data.split(b"\n")
     decisions = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-                decisions.append(Decision(
-                    instance_id=str(record["instance_id"]),
-                    document_id=str(record["document_id"]),
-                    identity_id=str(record["identity_id"]),
-                    subject=str(record["subject"]),
-                    lhs=_decimal(record.get("lhs"), where),
-                    rhs=_decimal(record.get("rhs"), where),
-                    diff=_decimal(record.get("diff"), where),
-                    decision=str(record["decision"]),
-                    comment=str(record.get("comment") or ""),
-                    decided_by=str(record["decided_by"]),
-                    decided_at=str(record["decided_at"]),
-                ))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ReviewError(f"{where}: not a decision record ({exc})") from None
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{number}"
+        last = number == len(lines)  # no newline after it
+        try:
+            decisions.append(_parse_decision(raw.decode("utf-8"), where))
+        except (ReviewError, UnicodeDecodeError) as exc:
+            if last:
+                copy = _torn_copy(path, raw)
+                report(f"{where}: incomplete last line ({len(raw)} bytes; a crash while a decision was written?) "
+                       f"skipped; a copy is in {copy}; every complete decision is kept")
+            else:
+                report(f"{exc if isinstance(exc, ReviewError) else f'{where}: not UTF-8 text'}; line skipped "
+                       "(fix or delete it: its decision is not applied)")
     return decisions
 
 
@@ -141,13 +183,27 @@ def make_decision(failure: dict, decision: str, decided_by: str, comment: str,
 
 
 def append_decision(path: Path, decision: Decision) -> None:
-    """Append one line, under an exclusive lock, flushed to disk (several stewards may decide)."""
+    """Append one line, under an exclusive lock, flushed to disk (several stewards may decide).
+
+    A torn last line left by a crash is first copied aside (see `read_decisions`) and cut off,
+    so the new decision starts on a line of its own; a last line that is a complete decision
+    without its newline only gains the newline."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
+    with open(path, "a+b") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
-            handle.write(decision.to_json() + "\n")
+            handle.seek(0)
+            data = handle.read()
+            if data and not data.endswith(b"\n"):
+                cut = data.rfind(b"\n") + 1
+                tail = data[cut:]
+                if _is_decision(tail):
+                    handle.write(b"\n")
+                else:
+                    _torn_copy(path, tail)
+                    os.ftruncate(handle.fileno(), cut)
+            handle.write((decision.to_json() + "\n").encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         finally:

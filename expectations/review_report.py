@@ -11,6 +11,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.safe_text import csv_safe, printable
+
 from .review import Decision, ReviewError, latest_by_instance, review_state
 
 _FAILURE_SQL = """
@@ -114,9 +116,11 @@ def _amount(value) -> str:
 
 
 def format_failures(found: list[Failure]) -> str:
-    """The listing of `review list`, grouped by document."""
+    """The listing of `review list`, grouped by document. Names, comments and descriptions come
+    from PDFs and reviewers: every one is printed through `printable` (no control characters)."""
     if not found:
         return "no failures to review"
+    p = printable
     lines: list[str] = []
     current = None
     for failure in found:
@@ -124,22 +128,22 @@ def format_failures(found: list[Failure]) -> str:
         if row["document_id"] != current:
             current = row["document_id"]
             lines.append(
-                f"{row['department'] or '?'} {row['fiscal_year'] or ''} "
-                f"({row['document_id'][:12]}, {row['file_name'] or '?'})"
+                f"{p(row['department'] or '?')} {row['fiscal_year'] or ''} "
+                f"({row['document_id'][:12]}, {p(row['file_name'] or '?')})"
             )
-        unit = row["unit"] or "万元"
-        lines.append(f"  [{failure.state}] {failure.short_id}  {row['severity']}  {row['description_zh']}")
+        unit = p(row["unit"] or "万元")
+        lines.append(f"  [{failure.state}] {p(failure.short_id)}  {p(row['severity'])}  {p(row['description_zh'])}")
         lines.append(
-            f"      lhs {_amount(row['lhs'])}  {row['relation'] or '='}  rhs {_amount(row['rhs'])}  "
-            f"diff {_amount(row['diff'])}  tolerance {_amount(row['tolerance'])} {unit}  pages {row['pages'] or '-'}"
+            f"      lhs {_amount(row['lhs'])}  {p(row['relation'] or '=')}  rhs {_amount(row['rhs'])}  "
+            f"diff {_amount(row['diff'])}  tolerance {_amount(row['tolerance'])} {unit}  pages {p(row['pages'] or '-')}"
         )
         if row["cells"]:
-            lines.append(f"      cells: {row['cells']}")
+            lines.append(f"      cells: {p(row['cells'])}")
         decision = failure.decision
         if decision is not None:
             lines.append(
-                f"      decision: {decision.decision} by {decision.decided_by} at {decision.decided_at}: "
-                f"{decision.comment}"
+                f"      decision: {p(decision.decision)} by {p(decision.decided_by)} at {p(decision.decided_at)}: "
+                f"{p(decision.comment)}"
             )
             if failure.state == "reopened":
                 lines.append(
@@ -158,7 +162,10 @@ EXPORT_COLUMNS = (
 
 
 def export_csv(found: list[Failure], out: Path) -> int:
-    """Write open and decided failures to CSV (UTF-8 with BOM, so spreadsheets show Chinese)."""
+    """Write open and decided failures to CSV (UTF-8 with BOM, so spreadsheets show Chinese).
+
+    Every cell goes through `csv_safe`: a comment, reviewer, department or file name starting
+    with = + - @ (a formula to a spreadsheet) is written with a leading single quote (OWASP)."""
     out = Path(out)
     if out.parent and not out.parent.is_dir():
         raise ReviewError(f"folder '{out.parent}' does not exist: create it or choose another --out")
@@ -167,7 +174,7 @@ def export_csv(found: list[Failure], out: Path) -> int:
         writer.writerow(EXPORT_COLUMNS)
         for failure in found:
             row, decision = failure.row, failure.decision
-            writer.writerow((
+            writer.writerow([csv_safe(cell) for cell in (
                 failure.state, row["department"], row["fiscal_year"], row["file_name"],
                 row["document_id"], row["instance_id"], row["identity_id"], row["severity"],
                 row["description_zh"], row["description_en"], row["subject"], _amount(row["lhs"]),
@@ -177,5 +184,5 @@ def export_csv(found: list[Failure], out: Path) -> int:
                 decision.decided_by if decision else "", decision.decided_at if decision else "",
                 _amount(decision.lhs) if decision else "", _amount(decision.rhs) if decision else "",
                 _amount(decision.diff) if decision else "", row["run_id"],
-            ))
+            )])
     return len(found)

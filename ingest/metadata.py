@@ -8,6 +8,7 @@ from ingest.records import DocumentMetadata
 from ingest.text import squash
 
 _YEAR = re.compile(r"(20\d{2})\s*年")
+_PAGE_NUMBER = re.compile(r"\s*[-—]?\s*\d{1,3}\s*[-—]?\s*")
 _YEAR_ANY = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _UNIT = re.compile(r"单位[:：]\s*(万元|元)")
 _DEPT_LINE = re.compile(r"^(?:部门|单位|单位名称|预算主管部门)[:：](.+)$")
@@ -22,7 +23,9 @@ def cover_department_and_year(cover_text: str) -> tuple[str | None, int | None, 
     Covers print the year in another font, so it may land on its own line before or after the
     title ("上海市普陀区财政局 / 年度部门决算 / 2024"); everything is squashed first.
     """
-    text = squash(cover_text)
+    # a page number printed on its own line (佛山: "1" above the title) is not part of the name
+    lines = [line for line in (cover_text or "").splitlines() if not _PAGE_NUMBER.fullmatch(line)]
+    text = squash("\n".join(lines))
     years = [int(y) for y in _YEAR_ANY.findall(text)]
     year = years[0] if years else None
     kind = "final_accounts" if "决算" in text else ("budget" if "预算" in text else "unknown")
@@ -78,7 +81,10 @@ def main_unit(page_texts: list[str]) -> str | None:
 
 
 # "2021年度" alone on its line, or "…2024年度部门决算(表/情况说明)": a heading, not a sentence.
-_HEADING_YEAR = re.compile(r"^(20\d{2})年度$|(20\d{2})年度(?:部门|单位)?决算")
+# A comparison (比2023年度决算数增加, 与2023年度相比) names another year, not the document's: the
+# heading must end with the kind word (or 表 / 情况说明) and not follow 比/与/较/同.
+_HEADING_YEAR = re.compile(
+    r"^(20\d{2})年度$|(?<![比与较同])(20\d{2})年度?(?:部门|单位)?决算(?:表|报表|情况说明|公开)?$")
 
 
 def heading_years(page_texts: list[str]) -> Counter:

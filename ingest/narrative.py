@@ -32,6 +32,8 @@ _PART = re.compile(r"^\s*第\s*[一二三四五六七八九十]\s*部\s*分")
 _END = re.compile(r"^(?:第[四五六七八九十]部分|名词解释|附件\d*[：:]?$|附表\d*[：:]?$)")
 _PAGE_NO = re.compile(r"^[-—－–\s]*(?:第)?\d{1,4}(?:页)?[-—－–\s]*$")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+# a numbered sub-heading read as a sentence: `2．公务用车购置费支出情况说明。`
+_TOPIC = re.compile(r"^\d{1,2}[．.、][^，,\d]{2,40}(?:情况说明|说明)[。]?$")
 _TOKEN = re.compile(
     r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(万元|亿元|元(?![/每])|%|％|辆|台（套）|台\(套\)|台套|台|个|人次|人|家|项|分|次)?"
@@ -134,6 +136,7 @@ class _Block:
     pages: list[int] = field(default_factory=list)
 
     def add(self, line: str, page: int) -> None:
+        line = _LETTER_SPACED.sub(lambda m: m.group(0).replace(" ", ""), line)
         space = bool(self.chars)  # a line break is whitespace
         for ch in line:
             if ch.isspace():
@@ -145,6 +148,11 @@ class _Block:
             space = False
             self.chars.append(ch)
             self.pages.append(page)
+
+
+# An amount printed letter-spaced, one character at a time (西安: `支出决算 1 5 1 . 0 3万元`): a
+# run of single digits and separators with a decimal point is one number.
+_LETTER_SPACED = re.compile(r"(?<![\d.,])\d(?: [\d,])* \.(?: \d)+(?![\d.,])")
 
 
 def _ascii_alnum(ch: str) -> bool:
@@ -183,6 +191,9 @@ def _tokens(sentence: str):
 
 
 def _read_sentence(sentence: str, pages: list[int], state: State, out: list[dict]) -> None:
+    if _TOPIC.match(sentence):
+        state.new_topic(sentence)
+        return
     head = rules.ITEM_HEAD.search(sentence) if ("类）" in sentence or "类)" in sentence) else None
     if head:
         state.new_item(head.group(1), head.group(2), head.group(3))
@@ -209,6 +220,38 @@ def _read_sentence(sentence: str, pages: list[int], state: State, out: list[dict
                 out[index]["hit"].comparison_word = m.group(1) or m.group(2)
 
 
+# A figure means the table its section explains: 基本支出 or a 类's expenditure stated under
+# 一般公共预算财政拨款(基本)支出决算情况说明 is the appropriation figure (T5), under 收入支出决算总体情况
+# or 支出决算情况说明 the all-funds figure (T1/T3). 国家信访局 states both, with other amounts.
+_APPROPRIATION_SECTION = ("财政拨款",)
+# Balances stated in a fund's own section are that fund's (T8 / T9), not the whole appropriation's
+# (T4) or the department's (T1): 西安's 七、政府性基金预算财政拨款收入支出决算情况说明.
+_FUND_SECTIONS = (("政府性基金", "government_fund"), ("国有资本经营", "state_capital"))
+_FUND_SCOPED = {
+    "opening_balance": "opening_balance", "appropriation_opening_balance": "opening_balance",
+    "closing_balance": "closing_balance", "appropriation_closing_balance": "closing_balance",
+}
+_SCOPED_KEYS = {
+    # figure key: (key in an appropriation section, key elsewhere)
+    "basic_expenditure": ("general_budget_basic_expenditure", "basic_expenditure"),
+    "project_expenditure": ("general_budget_project_expenditure", "project_expenditure"),
+    "class_expenditure": ("class_expenditure", "all_funds_class_expenditure"),
+}
+
+
+def _scoped_key(key: str, section: str | None) -> str:
+    if not section:
+        return key
+    if key in _FUND_SCOPED:
+        for word, fund in _FUND_SECTIONS:
+            if word in section:
+                return f"{fund}_{_FUND_SCOPED[key]}"
+    if key not in _SCOPED_KEYS:
+        return key
+    appropriation, elsewhere = _SCOPED_KEYS[key]
+    return appropriation if any(w in section for w in _APPROPRIATION_SECTION) else elsewhere
+
+
 def _finish(out: list[dict]) -> list[NarrativeFigure]:
     """Build the records: classified numbers only, with the unit-suspect flag."""
     in_wan = {r["value"] for r in out if r["unit"] == "万元"}
@@ -224,7 +267,8 @@ def _finish(out: list[dict]) -> list[NarrativeFigure]:
         names = about.names if about else hit.names
         figures.append(NarrativeFigure(
             page=r["page"], section=r["section"], subsection=r["subsection"], sentence=r["sentence"],
-            figure_key=hit.key, subject=about.as_subject() if about else hit.subject,
+            figure_key=_scoped_key(hit.key, r["section"]),
+            subject=_scoped_key(about.as_subject(), r["section"]) if about else hit.subject,
             value=r["value"], unit=r["unit"], unit_suspect=suspect, raw_text=r["raw_text"],
             class_name=names[0], kuan_name=names[1], item_name=names[2], class_code=names[3],
             comparison_word=hit.comparison_word, relative_to=hit.relative_to,

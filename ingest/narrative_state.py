@@ -27,7 +27,8 @@ def class_code(name: str | None) -> str | None:
     try:
         from ingest.codes import function_class_code
 
-        return function_class_code(name)
+        # 住房保障（类）: the narrative may drop the 支出 the classification name ends with
+        return function_class_code(name) or (None if name.endswith("支出") else function_class_code(name + "支出"))
     except Exception:  # noqa: BLE001 - a missing seed file only loses the code
         return None
 
@@ -99,6 +100,14 @@ class State:
         else:
             self.subsection = title
         self._reset()
+
+    def new_topic(self, title: str) -> None:
+        """A numbered sub-heading inside a subsection (`2．公务用车购置费支出情况说明。`): what came
+        before it no longer continues; a 三公 item it names is what the next figures are about."""
+        self._reset()
+        item = rules.three_public_item(title)
+        if item:
+            self.use(Pair(("three_public", item), THREE_KEYS, item, NO_NAMES))
 
     def heading_text(self) -> str:
         return self.section + (self.subsection or "")

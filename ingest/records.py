@@ -8,12 +8,26 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-PARSER_VERSION = "2026.11.25-pdfium-tables-1"
+# 2026.12.03: titles anywhere on a page, the 目录, parse coverage, section-scoped narrative; rotated
+# pages read upright and pages pdfminer misses read from a re-saved copy (ingest/readable.py)
+PARSER_VERSION = "2026.12.03-titles-toc-coverage-readable-bbox-8"
+
+
+class CellText(str):
+    """A grid cell's text that knows where it is printed: (x0, top, x1, bottom) in PDF points,
+    top-left origin (pdfplumber's convention). Plain string operations give a plain str."""
+
+    bbox: tuple[float, float, float, float] | None
+
+    def __new__(cls, text: str, bbox: tuple[float, float, float, float] | None = None) -> "CellText":
+        obj = super().__new__(cls, text)
+        obj.bbox = bbox
+        return obj
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell of a data row, with its full provenance."""
+    """One cell of a data row, with its full provenance (page and rectangle on the page)."""
 
     table_key: str
     page: int
@@ -25,6 +39,8 @@ class Cell:
     column_key: str
     raw_text: str
     amount: Decimal | None
+    # where the cell is printed: (x0, top, x1, bottom), PDF points rounded to 0.01, top-left origin
+    bbox: tuple[float, float, float, float] | None = None
 
 
 @dataclass
@@ -35,10 +51,15 @@ class ReportTable:
     title: str
     first_page: int
     last_page: int
-    status: str  # parsed | empty | unreadable
+    status: str  # parsed | partial | empty | unreadable | not_parsed | unknown_title
     note: str | None = None
     unit: str | None = None
     row_count: int = 0
+    # parse coverage (ingest/tables/coverage.py): amount tokens printed on the table's pages,
+    # how many parsed cells consumed, and the ones left unaccounted (page, text, position)
+    amount_tokens: int | None = None
+    amounts_read: int | None = None
+    unaccounted: str | None = None
 
 
 @dataclass
@@ -54,6 +75,9 @@ class DocumentMetadata:
     # Disagreements between cover and headings, recorded rather than silently resolved
     # ("department: cover 'A' vs headings 'B'"), joined by "; "; None when all agree.
     metadata_conflicts: str | None = None
+    # The standard tables the document's own 目录 lists (table keys, comma-separated, in order);
+    # None when it has no 目录 listing tables. Completeness is judged against it.
+    toc_tables: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +176,8 @@ class ParsedDocument:
             metadata=DocumentMetadata(**data["metadata"]),
             tables=[ReportTable(**t) for t in data["tables"]],
             cells=[
-                Cell(**{**c, "amount": None if c["amount"] is None else Decimal(c["amount"])})
+                Cell(**{**c, "amount": None if c["amount"] is None else Decimal(c["amount"]),
+                        "bbox": None if c.get("bbox") is None else tuple(c["bbox"])})
                 for c in data["cells"]
             ],
             parser_version=data["parser_version"],

@@ -26,7 +26,7 @@ from ingest.staging_narrative import insert_narrative_rows, load_narrative_table
 from ingest.workers import cache_path, local_cache_files
 
 # Bump when a raw.* or pipeline.* table changes shape: the working file is then rebuilt in full.
-STAGING_SCHEMA_VERSION = "2"
+STAGING_SCHEMA_VERSION = "4"
 
 _STATE_DDL = """
 create schema if not exists pipeline;
@@ -43,26 +43,28 @@ create or replace table raw.documents (
     first_seen_at timestamp, archive_path varchar, status varchar, quarantine_reason varchar,
     report_kind varchar, department varchar, region varchar, fiscal_year integer, unit varchar,
     page_count integer, parser_version varchar, department_in_headings varchar,
-    metadata_conflicts varchar
+    metadata_conflicts varchar, toc_tables varchar
 );
 create or replace table raw.report_tables (
     document_id varchar, table_key varchar, title varchar, first_page integer, last_page integer,
-    status varchar, note varchar, unit varchar, row_count integer
+    status varchar, note varchar, unit varchar, row_count integer,
+    amount_tokens integer, amounts_read integer, unaccounted varchar
 );
 create or replace table raw.table_cells (
     document_id varchar, table_key varchar, page integer, row_index integer, row_label varchar,
     code varchar, line_key varchar, side varchar, column_key varchar, raw_text varchar,
-    amount decimal(18,2)
+    amount decimal(18,2), x0 decimal(7,2), top decimal(7,2), x1 decimal(7,2), bottom decimal(7,2)
 );
 """
 
 _TABLES_JSON = (
     "STRUCT(table_key VARCHAR, title VARCHAR, first_page INTEGER, last_page INTEGER, "
-    "status VARCHAR, note VARCHAR, unit VARCHAR, row_count INTEGER)[]"
+    "status VARCHAR, note VARCHAR, unit VARCHAR, row_count INTEGER, amount_tokens INTEGER, "
+    "amounts_read INTEGER, unaccounted VARCHAR)[]"
 )
 _CELLS_JSON = (
     "STRUCT(table_key VARCHAR, page INTEGER, row_index INTEGER, row_label VARCHAR, code VARCHAR, "
-    "line_key VARCHAR, side VARCHAR, column_key VARCHAR, raw_text VARCHAR, amount VARCHAR)[]"
+    "line_key VARCHAR, side VARCHAR, column_key VARCHAR, raw_text VARCHAR, amount VARCHAR, bbox DOUBLE[])[]"
 )
 
 
@@ -103,13 +105,13 @@ def _document_row(doc: ArchivedDocument, result: ParsedDocument, data_dir: Path)
         None if doc.pdf_path is None else str(doc.pdf_path.relative_to(data_dir)),
         result.status, result.quarantine_reason, meta.report_kind, meta.department,
         meta.region, meta.fiscal_year, meta.unit, meta.page_count, result.parser_version,
-        meta.department_in_headings, meta.metadata_conflicts,
+        meta.department_in_headings, meta.metadata_conflicts, meta.toc_tables,
     )
 
 
 def _insert_documents(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
     if rows:
-        con.executemany("insert into raw.documents values (" + ",".join(["?"] * 17) + ")", rows)
+        con.executemany("insert into raw.documents values (" + ",".join(["?"] * 18) + ")", rows)
 
 
 def _insert_table_rows(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
@@ -121,7 +123,7 @@ def _insert_table_rows(con: duckdb.DuckDBPyConnection, files: list[str]) -> None
         con.execute(
             f"""insert into raw.report_tables
             select document_id, t.table_key, t.title, t.first_page, t.last_page, t.status, t.note,
-                   t.unit, t.row_count
+                   t.unit, t.row_count, t.amount_tokens, t.amounts_read, t.unaccounted
             from (select document_id, unnest(tables) as t from {source})
             order by document_id, t.first_page, t.table_key""",
             {"files": files},
@@ -129,7 +131,9 @@ def _insert_table_rows(con: duckdb.DuckDBPyConnection, files: list[str]) -> None
         con.execute(
             f"""insert into raw.table_cells
             select document_id, c.table_key, c.page, c.row_index, c.row_label, c.code, c.line_key,
-                   c.side, c.column_key, c.raw_text, cast(c.amount as decimal(18,2))
+                   c.side, c.column_key, c.raw_text, cast(c.amount as decimal(18,2)),
+                   cast(c.bbox[1] as decimal(7,2)), cast(c.bbox[2] as decimal(7,2)),
+                   cast(c.bbox[3] as decimal(7,2)), cast(c.bbox[4] as decimal(7,2))
             from (select document_id, unnest(cells) as c from {source})
             order by document_id, c.table_key, c.row_index, c.column_key""",
             {"files": files},

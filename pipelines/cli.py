@@ -16,6 +16,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pipelines.safe_text import printable
+
 
 
 def _process_start() -> float:
@@ -68,8 +70,20 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError("--workers must be 1 or more")
     if args.manifest and not Path(args.manifest).is_file():
         raise UsageError(f"manifest '{args.manifest}' does not exist: pass a CSV file with a 'url' column")
+    if args.manifest:
+        _check_manifest(Path(args.manifest))
     if args.reparse and args.reparse != "all" and not re.fullmatch(r"[0-9a-f]{64}", args.reparse):
         raise UsageError(f"--reparse takes 'all' or a document id (64 hex characters), not '{args.reparse}'")
+
+
+def _check_manifest(path: Path) -> None:
+    """A manifest that cannot be used at all is a usage error (rejected rows are reported by the run)."""
+    from ingest.download import ManifestError, load_manifest
+
+    try:
+        load_manifest(path)
+    except ManifestError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def is_duckdb_file(path: Path) -> bool:
@@ -113,10 +127,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     seconds = time.monotonic() - _STARTED
     if not outcome.success:
         for error in outcome.errors:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {printable(error)}", file=sys.stderr)
         print(f"error: the run failed after {seconds:.1f} s; the last published warehouse "
               f"({settings.warehouse}) is unchanged; full log: {log_file}", file=sys.stderr)
         return 1
+    from pipelines.intake import intake_lines, read_intake
     from pipelines.status import failed_downloads
 
     for warning in outcome.warnings:
@@ -124,9 +139,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if outcome.warnings and outcome.skipped_warehouse:  # nothing to build: said above, no summary
         return 0
     if outcome.skipped_warehouse:
-        print(f"nothing to rebuild: {outcome.skipped_warehouse}; the published warehouse is unchanged")
+        print(f"nothing to rebuild: {printable(outcome.skipped_warehouse)}; the published warehouse is unchanged")
     print(format_summary(read_summary(settings.warehouse), settings.warehouse, settings.data_docs_dir,
                          settings.archive_dir, seconds, failed_downloads(settings),
+                         intake_lines(read_intake(settings.data)),
                          log_file=log_file, dagster_home=dagster_home(settings)))
     return 0
 
@@ -183,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; the last published warehouse is unchanged", file=sys.stderr)

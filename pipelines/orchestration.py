@@ -69,16 +69,25 @@ class NightAlreadyRunning(RuntimeError):
     """Another night holds the data folder's lock."""
 
 
+class NightCannotStart(RuntimeError):
+    """The data folder cannot be written (read-only, wrong owner, not a folder): nothing was done."""
+
+
 @contextlib.contextmanager
 def night_lock(settings: PipelineSettings) -> Iterator[None]:
     """One night at a time per data folder (`<data_dir>/night.lock`, an advisory `flock`).
 
     Two nights on the same folder would stage into the same working file and hand parse batches
     over through the same steps folder; cron starting a night while the last one still runs must
-    wait for the next night instead. The lock goes with the process, however it ends.
+    wait for the next night instead. The lock goes with the process, however it ends. A data
+    folder the night cannot write is `NightCannotStart` (one line, no traceback), before anything.
     """
-    settings.data.mkdir(parents=True, exist_ok=True)
-    handle = open(settings.data / "night.lock", "a+", encoding="utf-8")
+    try:
+        settings.data.mkdir(parents=True, exist_ok=True)
+        handle = open(settings.data / "night.lock", "a+", encoding="utf-8")
+    except OSError as exc:
+        raise NightCannotStart(f"cannot write to the data folder {settings.data} ({exc.strerror or exc}): "
+                               "make it writable by this user, or pass --data-dir") from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -104,6 +113,7 @@ def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse:
     `parse_job` runs the parse runs on another engine (pipelines.executors: Celery workers); it
     is rebuilt from the run's config, so `instance` must be persistent and shared with them.
     One night at a time per data folder (`night_lock`): a second one returns a failed outcome
+    saying so, having done nothing; so does a night whose data folder cannot be written.
     saying so, having done nothing. `log_level` is the level of Dagster's console logger;
     `log_file` also appends every run's full Dagster log (DEBUG) to that file.
     A night whose archive is empty after the ingest builds nothing: publishing would replace the
@@ -115,8 +125,8 @@ def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse:
             if not instance.is_ephemeral:
                 fail_orphaned_runs(instance)  # a killed night's runs would hold the pool's slot
             return _run_night(settings, instance, reparse, log_level, parse_job, started, log_file)
-    except NightAlreadyRunning as busy:
-        outcome = NightOutcome(success=False, seconds=time.perf_counter() - started, errors=[str(busy)])
+    except (NightAlreadyRunning, NightCannotStart) as refused:
+        outcome = NightOutcome(success=False, seconds=time.perf_counter() - started, errors=[str(refused)])
         _record(settings, outcome)
         return outcome
 
@@ -179,13 +189,20 @@ def _run_night(settings: PipelineSettings, instance: DagsterInstance, reparse: s
 
 
 def _record(settings: PipelineSettings, outcome: NightOutcome) -> None:
-    """Append the outcome to <data_dir>/runs.jsonl, read by `python -m pipelines status`."""
-    settings.data.mkdir(parents=True, exist_ok=True)
+    """Append the outcome to <data_dir>/runs.jsonl, read by `python -m pipelines status`.
+
+    A runs.jsonl that cannot be written (a read-only data folder) is said in the outcome's
+    errors instead of raising: the night's own error is the one to report."""
     line = {
         "finished_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "success": outcome.success, "seconds": round(outcome.seconds, 1), "parsed": outcome.parsed,
         "errors": outcome.errors, "run_ids": outcome.run_ids, "skipped_warehouse": outcome.skipped_warehouse,
         "warnings": outcome.warnings,
     }
-    with open(settings.data / "runs.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    try:
+        settings.data.mkdir(parents=True, exist_ok=True)
+        with open(settings.data / "runs.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        outcome.errors.append(f"this run could not be recorded in {settings.data / 'runs.jsonl'} "
+                              f"({exc.strerror or exc})")

@@ -16,6 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipelines.safe_text import printable
+
 
 def _data_dir(args: argparse.Namespace) -> Path:
     if args.data_dir:
@@ -27,7 +29,11 @@ def _decisions(args: argparse.Namespace):
     from expectations.review import decisions_file, read_decisions
 
     path = decisions_file(_data_dir(args))
-    return path, read_decisions(path)
+    problems: list[str] = []
+    decisions = read_decisions(path, problems)
+    for problem in problems:
+        print(f"warning: {printable(problem)}", file=sys.stderr)
+    return path, decisions
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -49,8 +55,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
     row = resolve_instance(Path(args.warehouse), args.instance_id)
     decision = make_decision(row, args.decision, args.by, args.comment)
     append_decision(path, decision)
-    print(f"recorded {decision.decision} for {decision.instance_id} "
-          f"(lhs {decision.lhs}, rhs {decision.rhs}, diff {decision.diff}) in {path}")
+    print(f"recorded {decision.decision} for {printable(decision.instance_id)} "
+          f"(lhs {decision.lhs}, rhs {decision.rhs}, diff {decision.diff}) in {printable(path)}")
     return 0
 
 
@@ -60,7 +66,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     _, decisions = _decisions(args)
     found = failures(Path(args.warehouse), decisions, include_decided=True)
     count = export_csv(found, Path(args.out))
-    print(f"wrote {count} failures (open and decided) to {args.out}")
+    print(f"wrote {count} failures (open and decided) to {printable(args.out)}")
     return 0
 
 
@@ -94,5 +100,5 @@ def run_review(args: argparse.Namespace) -> int:
     try:
         return args.review_func(args)
     except ReviewError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 2

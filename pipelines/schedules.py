@@ -93,7 +93,9 @@ def landing_fingerprint(settings: PipelineSettings) -> str:
         for name in sorted(files):
             if name.lower().endswith(".pdf"):
                 st = os.stat(os.path.join(root, name))
-                digest.update(f"{os.path.relpath(os.path.join(root, name), landing)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                # surrogateescape: a name that is not UTF-8 (GBK bytes) must not stop the sensor
+                digest.update(f"{os.path.relpath(os.path.join(root, name), landing)}\0{st.st_size}\0{st.st_mtime_ns}\n"
+                              .encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 

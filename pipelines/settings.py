@@ -9,6 +9,9 @@ Environment variables (used by `dagster dev` and the schedule):
                   s3://bucket/prefix (default: <data dir>/parsed); see docs/scale-out.md
   FW_PARSE_BATCHES  parse steps per run (default: automatic, see pipelines/assets/parse.py)
   FW_PARSE_WORKERS  parser processes per parse step (default: automatic)
+  FW_DOWNLOAD_DEADLINE_SECONDS  the whole download of one URL, retries included (default 300)
+  FW_LANDING_SETTLE_SECONDS  a landing file must have been left unchanged this long before it is
+                  archived; one still changing is left for the next night (default 2)
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from upath import UPath
 
+from ingest.discover import SETTLE_SECONDS
+from ingest.download import DOWNLOAD_DEADLINE_SECONDS
 from ingest.workers import storage_root
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +39,8 @@ class PipelineSettings(ConfigurableResource):
     parse_batches: int = int(os.environ.get("FW_PARSE_BATCHES", "0") or 0)
     parse_workers: int = int(os.environ.get("FW_PARSE_WORKERS", "0") or 0)
     parse_timeout_seconds: float = 180.0
+    download_deadline_seconds: float = DOWNLOAD_DEADLINE_SECONDS
+    landing_settle_seconds: float = SETTLE_SECONDS
 
     @property
     def landing(self) -> Path:

@@ -10,6 +10,8 @@ from collections import Counter
 
 import duckdb
 
+from pipelines.intake import intake_lines, read_intake
+from pipelines.safe_text import printable
 from pipelines.schedules import pending_documents
 from pipelines.settings import PipelineSettings
 
@@ -19,7 +21,7 @@ def _last_run(settings: PipelineSettings) -> str:
     if not path.exists():
         return "no run recorded yet"
     last = json.loads(path.read_text(encoding="utf-8").strip().splitlines()[-1])
-    outcome = "succeeded" if last["success"] else "FAILED: " + "; ".join(last["errors"])
+    outcome = "succeeded" if last["success"] else "FAILED: " + "; ".join(printable(e) for e in last["errors"])
     return f"{last['finished_at']} {outcome} ({last['seconds']} s, {last['parsed']} documents parsed)"
 
 
@@ -53,12 +55,13 @@ def format_status(settings: PipelineSettings) -> str:
     pending = pending_documents(settings)
     failed = failed_downloads(settings)
     lines = [
-        f"warehouse : {settings.warehouse}" + ("" if settings.warehouse.exists() else " (not published yet)"),
+        f"warehouse : {printable(settings.warehouse)}" + ("" if settings.warehouse.exists() else " (not published yet)"),
         f"last run  : {_last_run(settings)}",
         f"documents : {by_status.get('loaded', 0)} loaded ({superseded} superseded by a newer version), "
         f"{by_status.get('quarantined', 0)} quarantined",
     ]
-    lines += [f"    quarantined {name}: {reason}" for name, reason in quarantined]
+    lines += [f"    quarantined {printable(name)}: {printable(reason)}" for name, reason in quarantined]
     lines.append(f"pending   : {len(pending)} archived documents not parsed yet, {len(failed)} URLs to retry")
-    lines += [f"    retry {url}: {reason}" for url, reason in failed]
+    lines += [f"    retry {printable(url)}: {printable(reason)}" for url, reason in failed]
+    lines += intake_lines(read_intake(settings.data))
     return "\n".join(lines)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.safe_text import printable
+
 
 @dataclass
 class RunSummary:
@@ -53,28 +55,29 @@ def read_summary(warehouse: Path) -> RunSummary:
 
 
 def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Path, seconds: float,
-                   failed_downloads: list[tuple[str, str]] = (), *, log_file: Path | None = None,
-                   dagster_home: Path | None = None) -> str:
+                   failed_downloads: list[tuple[str, str]] = (), intake: list[str] = (), *,
+                   log_file: Path | None = None, dagster_home: Path | None = None) -> str:
     lines = [
         f"Run finished in {seconds:.1f} s",
         f"  documents : {s.documents} ({s.loaded} loaded, {len(s.quarantined)} quarantined)",
     ]
     for name, reason in s.quarantined:
-        lines.append(f"    quarantined {name}: {reason}")
+        lines.append(f"    quarantined {printable(name)}: {printable(reason)}")
     if failed_downloads:
         lines.append(f"  downloads : {len(failed_downloads)} failed (tried again next run)")
-        lines += [f"    {url}: {reason}" for url, reason in failed_downloads]
+        lines += [f"    {printable(url)}: {printable(reason)}" for url, reason in failed_downloads]
+    lines += intake  # what the ingest left for the next night (pipelines/intake.py)
     lines += [
         f"  rows      : {s.cells} table cells staged, {s.fact_rows} rows in marts.fct_expenditure_by_function",
         f"  identities: {s.expectations} checked, {s.expectations_failed} failed, "
         f"{s.expectations_not_evaluated} not evaluated",
     ]
     for name, n in s.failed_documents:
-        lines.append(f"    {n} failed in {name}")
+        lines.append(f"    {n} failed in {printable(name)}")
     lines += [
-        f"  warehouse : {warehouse}",
-        f"  data docs : {data_docs / 'index.html'}",
-        f"  archive   : {archive}",
+        f"  warehouse : {printable(warehouse)}",
+        f"  data docs : {printable(data_docs / 'index.html')}",
+        f"  archive   : {printable(archive)}",
     ]
     if log_file is not None:
         lines.append(f"  full log  : {log_file}")

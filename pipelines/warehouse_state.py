@@ -8,7 +8,8 @@ The working file keeps, in schema `pipeline` (see ingest/staging.py):
 
 A night then decides:
   * nothing changed (no new or re-parsed document, same dbt project, expectations catalogue and
-    parser, no new steward decision, the published file in place): the warehouse job is skipped;
+    parser, no new steward decision, the published file in place and as published: same inode,
+    size and modification time, no WAL beside it): the warehouse job is skipped;
   * some documents changed: staging rewrites their rows, dbt builds the models (incremental ones
     recompute only those documents; dbt's cost is mostly per model and test, see
     docs/throughput.md), and GX validates only those documents' identity instances, the others
@@ -84,11 +85,35 @@ def mark_validated(working_db: Path, decisions: str) -> None:
         con.execute("insert or replace into pipeline.state values ('validated_decisions', ?)", [decisions])
 
 
+def published_identity(path: Path) -> str:
+    """inode, size and modification time of the published file: any write to it changes one."""
+    try:
+        st = path.stat()
+    except OSError:
+        return "missing"
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def published_tampering(settings: PipelineSettings, recorded: str | None) -> str:
+    """Why the published file is not as the last publication left it ('' when it is)."""
+    from pipelines.assets.publish import side_files
+
+    wal = side_files(settings.warehouse)
+    if wal:
+        return (f"a WAL beside the published file ({wal[0].name}: someone opened it read-write); "
+                "publishing again, the WAL set aside")
+    if recorded != published_identity(settings.warehouse):
+        return "the published file was changed or replaced since it was published; publishing again"
+    return ""
+
+
 def mark_published(settings: PipelineSettings) -> None:
     """After the published file is in place: nothing is pending any more."""
     with duckdb.connect(str(settings.working_db)) as con:
         con.execute("begin transaction")
         con.execute("delete from pipeline.pending_documents")
+        con.execute("insert or replace into pipeline.state values ('published_file', ?)",
+                    [published_identity(settings.warehouse)])
         con.execute("insert or replace into pipeline.state values ('published_fingerprint', ?)", [build_fingerprint()])
         con.execute("""insert or replace into pipeline.state
                        select 'published_decisions', value from pipeline.state where key = 'validated_decisions'""")
@@ -121,13 +146,20 @@ def warehouse_up_to_date(settings: PipelineSettings) -> tuple[bool, str]:
         return False, f"{len(changed)} documents new or re-parsed"
     if state.get("published_decisions") != decisions_signature(settings):
         return False, "new steward decisions"
+    tampered = published_tampering(settings, state.get("published_file"))
+    if tampered:
+        return False, tampered
     return True, f"warehouse up to date ({len(signatures)} documents, nothing new)"
 
 
 def warehouse_inputs_key(settings: PipelineSettings) -> str:
     """A digest of everything a warehouse run reads: the same inputs give the same key (the
     sensor's run key, so one state of the inputs starts one run)."""
-    digest = hashlib.sha256(f"{build_fingerprint()}\0{decisions_signature(settings)}\n".encode())
+    from pipelines.assets.publish import side_files
+
+    # The published file's state too: a republication for a WAL beside it is a new request.
+    published = f"{published_identity(settings.warehouse)}\0{[p.name for p in side_files(settings.warehouse)]}"
+    digest = hashlib.sha256(f"{build_fingerprint()}\0{decisions_signature(settings)}\0{published}\n".encode())
     for doc in sorted(Archive(settings.archive_dir).documents(), key=lambda d: d.document_id):
         digest.update(f"{doc.document_id}\0{document_signature(doc, settings.parsed_dir, settings.data)}\n".encode())
     return digest.hexdigest()[:16]

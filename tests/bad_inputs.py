@@ -85,3 +85,42 @@ def marked_pdf(path: Path, marker: str) -> Path:
     data = path.read_bytes()
     path.write_bytes(data + f"\n% {marker}\n".encode())
     return path
+
+
+def rotated_pdf(source: Path, path: Path, mode: str) -> Path:
+    """`source` with every page turned, as PDF producers and scanners make them:
+
+    * ``sideways_under_rotate``: content drawn turned 90° counter-clockwise, `/Rotate 90`, so a
+      viewer shows it upright;
+    * ``rotate_only``: upright content with `/Rotate 90` (a viewer shows it sideways);
+    * ``sideways_text``: content drawn turned, no `/Rotate` (text runs up the page).
+    """
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pypdfium2.PdfDocument(str(source))
+    for index in range(len(pdf)):
+        page = pdf[index]
+        width, height = page.get_size()
+        if mode in ("sideways_under_rotate", "sideways_text"):
+            matrix = pdfium_c.FS_MATRIX(0, 1, -1, 0, height, 0)  # (x, y) -> (height - y, x)
+            assert pdfium_c.FPDFPage_TransFormWithClip(page, ctypes.byref(matrix), None)
+            page.set_mediabox(0, 0, height, width)
+            page.set_cropbox(0, 0, height, width)
+        if mode in ("sideways_under_rotate", "rotate_only"):
+            page.set_rotation(90)
+        page.close()
+    pdf.save(str(path))
+    pdf.close()
+    return path
+
+
+def xref_offsets_off(source: Path, path: Path, by: int = 7) -> Path:
+    """`source` with every offset of its cross-reference table off by `by` bytes."""
+    import re
+
+    data = source.read_bytes()
+    path.write_bytes(re.sub(rb"(\d{10})( \d{5} n)", lambda m: b"%010d" % (int(m.group(1)) + by) + m.group(2), data))
+    return path

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.cli import main
 from tests.bad_inputs import encrypted_pdf, many_pages_pdf, scanned_pdf
-from tests.conftest import BUDGET, CZJ, TEMPLATE, require_corpus
+from tests.conftest import A_BUDGET, CZJ, TEMPLATE, require_corpus
 
 
 
@@ -26,7 +26,7 @@ def bad_run(tmp_path_factory):
     scanned_pdf(landing / "scanned.pdf")
     many_pages_pdf(landing / "thousand pages.pdf")
     shutil.copy(TEMPLATE, landing / "模板.pdf")
-    shutil.copy(sorted(BUDGET.glob("*.pdf"))[0], landing / "budget 2025.pdf")
+    shutil.copy(A_BUDGET, landing / "budget 2025.pdf")
     shutil.copy(CZJ, landing / "财政局 2024.pdf")
     shutil.copy(CZJ, landing / "财政局'; drop table raw.documents; --.pdf")
     nested = landing / "sub dir" / "weird .."

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from demo.generate import generate_corpus
-from tests.conftest import CZJ, FINAL, PROJECT_ROOT, require_corpus
+from tests.conftest import CZJ, PROJECT_ROOT, REAL_RUN_DOCUMENTS, require_corpus
 
 COOKBOOK = PROJECT_ROOT / "docs" / "analyst-cookbook.md"
 REPUBLISHED = "上海市普陀区财政局2024年度部门决算（更正）.pdf"
@@ -51,11 +51,11 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("cookbook")
     landing = root / "landing"
     (landing / "real").mkdir(parents=True)
-    for pdf in sorted(FINAL.glob("*.pdf")):
+    for pdf in REAL_RUN_DOCUMENTS:
         shutil.copy(pdf, landing / "real" / pdf.name)
     demo = root / "demo"
     generate_corpus(demo, count=24, seed=2024)
-    real_names = {pdf.name for pdf in FINAL.glob("*.pdf")}
+    real_names = {pdf.name for pdf in REAL_RUN_DOCUMENTS}
     truth: dict[tuple[str, int], dict] = {}
     (landing / "demo").mkdir()
     for pdf in sorted(demo.glob("*.pdf")):

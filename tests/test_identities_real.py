@@ -71,3 +71,48 @@ def test_not_evaluated_only_where_the_document_has_nothing_to_check(results):
         assert dept == "中共上海市普陀区委社会工作部", (dept, identity, reason)
         assert identity in ("t7_total", "t7_vehicle_total", "narrative_three_public"), (identity, reason)
         assert "本表无数据" in reason or "applies to" in reason
+
+
+# The three reports of other layouts (tests/test_real_layouts.py): the one failure left is the
+# narrative's 财政拨款收入805,251.56万元 (p9) against T1's lines 296,030.91 + 509,220.66 = 805,251.57
+# (p146): the document states a total its own table does not add up to (a rounding defect, severity
+# warning). Before the layout mechanisms these reports gave 2 + 4 + 3 false failures.
+OTHER_LAYOUT_FAILURES = {
+    ("西安市卫生健康委员会（汇总）", "narrative_amount", "fiscal_appropriation_income#1"),
+}
+
+
+@pytest.fixture(scope="module")
+def other_layouts(tmp_path_factory):
+    import contextlib
+    import io
+    import shutil
+
+    from pipelines.cli import main
+    from tests.conftest import FOSHAN, XIAN, XINFANG, require_corpus
+
+    require_corpus()
+    root = tmp_path_factory.mktemp("layouts")
+    (root / "landing").mkdir()
+    for pdf in (XINFANG, FOSHAN, XIAN):
+        shutil.copy(pdf, root / "landing" / pdf.name)
+    warehouse = root / "warehouse.duckdb"
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(["run", "--landing", str(root / "landing"), "--warehouse", str(warehouse), "--log-level", "ERROR"])
+    assert code == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            """select d.department, r.identity_id, r.subject, r.status, r.not_evaluated_reason
+               from quality.expectation_results r join raw.documents d using (document_id)""").fetchall()
+
+
+def test_other_layouts_fail_only_where_the_document_is_wrong(other_layouts):
+    failures = {(dept, identity, subject) for dept, identity, subject, status, _ in other_layouts if status == "failed"}
+    assert failures == OTHER_LAYOUT_FAILURES
+    departments = {dept for dept, *_ in other_layouts}
+    assert departments == {"国家信访局", "佛山市轨道交通局", "西安市卫生健康委员会（汇总）"}
+    # 佛山's 目录 lists no 国有资本经营 table: not required, not missing
+    completeness = {(dept, subject): status for dept, identity, subject, status, _ in other_layouts
+                    if identity == "complete_tables_present"}
+    assert completeness[("佛山市轨道交通局", "t9_state_capital")] == "passed"
+    assert all(status == "passed" for status in completeness.values())

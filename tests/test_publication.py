@@ -169,30 +169,9 @@ def test_published_file_holds_everything_the_working_file_has(published):
         assert w.execute("select count(*) from pipeline.pending_documents").fetchall() == [(0,)]
 
 
-def _duckdb1_python(tmp_path_factory) -> Path:
-    """A Python with DuckDB 1.1.3 (the oldest 1.x that reads every table and view of the file)."""
-    env_python = os.environ.get("FW_DUCKDB1_PYTHON")
-    if env_python:
-        return Path(env_python)
-    venv = tmp_path_factory.mktemp("duckdb1") / "venv"
-    uv = Path(sys.executable).parent / "uv"
-    try:
-        if uv.exists():
-            subprocess.run([str(uv), "venv", "-q", str(venv)], check=True, capture_output=True, timeout=120)
-            subprocess.run([str(uv), "pip", "install", "-q", "--python", str(venv / "bin" / "python"),
-                            "duckdb==1.1.3"], check=True, capture_output=True, timeout=300)
-        else:
-            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
-            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "duckdb==1.1.3"], check=True,
-                           capture_output=True, timeout=300)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        pytest.skip(f"could not install duckdb==1.1.3 into a scratch venv: {exc}")
-    return venv / "bin" / "python"
-
-
-def test_published_file_opens_in_duckdb_1x(published, tmp_path_factory):
+def test_published_file_opens_in_duckdb_1x(published, duckdb1_python):
     _, warehouse = published
-    python = _duckdb1_python(tmp_path_factory)
+    python = duckdb1_python
     script = textwrap.dedent(
         """
         import json, sys, duckdb

@@ -31,6 +31,10 @@ def _amount(raw: str) -> tuple[str, object]:
         return raw, None
 
 
+def _rounded(bbox) -> tuple[float, float, float, float] | None:
+    return None if bbox is None else tuple(round(float(v), 2) for v in bbox)
+
+
 def rows_to_cells(pending: list[PendingRow], spec: TableSpec, start_index: int) -> list[Cell]:
     cells: list[Cell] = []
     for offset, prow in enumerate(pending):
@@ -46,8 +50,9 @@ def rows_to_cells(pending: list[PendingRow], spec: TableSpec, start_index: int) 
                     line_key=prow.line_key,
                     side=prow.side,
                     column_key=column_key,
-                    raw_text=raw_text,
+                    raw_text=str(raw_text),
                     amount=amount,
+                    bbox=_rounded(getattr(raw, "bbox", None)),
                 )
             )
     return cells

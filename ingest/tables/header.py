@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.codes import function_class_code, is_code
+from ingest.records import CellText
 from ingest.tables.specs import CODED, LABEL_HEADERS, NUMBERING_HEADERS, TableSpec
 from ingest.text import looks_like_amount, normalise_label, squash
 
@@ -36,7 +37,12 @@ def label_key(text: str | None) -> str:
 
 
 def cell(row: Row, j: int) -> str:
-    return squash(row[j]) if j < len(row) and row[j] is not None else ""
+    """The text of a grid position, squashed; a CellText keeps its rectangle."""
+    if j >= len(row) or row[j] is None:
+        return ""
+    value = row[j]
+    bbox = getattr(value, "bbox", None)
+    return CellText(squash(value), bbox) if bbox is not None else squash(value)
 
 
 def has_text(row: Row) -> bool:

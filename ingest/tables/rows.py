@@ -84,15 +84,19 @@ def _block_totals(row: Row, cmap: ColumnMap, spec: TableSpec) -> list[tuple[int,
 
 
 def _claim_totals(labels: list[tuple[int, str, str]], row: Row, cmap: ColumnMap, page: int) -> list[PendingRow]:
-    """Each total label takes the last amount column before the next label: 公用经费合计 printed
-    under block 2 sums blocks 2 and 3, its amount stands in block 3's column."""
+    """Each total label takes the amount printed in the amount columns before the next label:
+    公用经费合计 printed under block 2 sums blocks 2 and 3, its amount stands in block 3's column;
+    人员经费合计 printed under block 1 has its amount in block 1's column (西安), the last
+    column with text wins, the last column when all are blank."""
     out = []
     amount_cols = sorted(cmap.amount_columns)
     for i, (j, label, key) in enumerate(labels):
         end = labels[i + 1][0] if i + 1 < len(labels) else cmap.n_columns
         cols = [a for a in amount_cols if j <= a < end]
         if cols:
-            out.append(PendingRow(label, None, key, None, page, {cmap.amount_columns[cols[-1]]: cell(row, cols[-1])}))
+            printed = [a for a in cols if cell(row, a)]
+            col = printed[-1] if printed else cols[-1]
+            out.append(PendingRow(label, None, key, None, page, {cmap.amount_columns[col]: cell(row, col)}))
     return out
 
 
@@ -125,7 +129,7 @@ def read_coded_rows(rows: list[Row], cmap: ColumnMap, spec: TableSpec, page: int
                     last.label += label  # a name wrapped onto its own grid row
                 continue
             if code is None:
-                line_key = spec.total_lines.get(label_key(label))
+                line_key = spec.total_lines.get(label_key(label)) or spec.row_lines.get(label_key(label))
             elif spec.blocks:
                 line_key = cmap.block_group.get(b) or economic_group(code)
             else:

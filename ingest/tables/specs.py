@@ -38,6 +38,9 @@ class TableSpec:
     # one printed row holds several output rows (T7: 预算数 and 决算数): line_key -> header words
     # found in the column header; the word is removed before the column alias is matched.
     row_splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # coded tables: labels of data rows without a code that are not totals -> line_key (T7 printed
+    # with one row per basis: 预算数 / 决算数)
+    row_lines: dict[str, str] = field(default_factory=dict)
     parsed: bool = True  # False: located and recorded, parser for this family not written yet
 
 
@@ -165,10 +168,14 @@ T6_BASIC_ECONOMIC = TableSpec(
 
 T7_THREE_PUBLIC = TableSpec(
     key="t7_three_public",
-    titles=("财政拨款“三公”经费支出决算表", "一般公共预算财政拨款“三公”经费支出决算表", "“三公”经费支出决算表"),
+    titles=("财政拨款“三公”经费支出决算表", "一般公共预算财政拨款“三公”经费支出决算表", "“三公”经费支出决算表",
+            "“三公”经费及会议费、培训费支出决算表", "“三公”经费及会议费培训费支出决算表"),
     layout=CODED,
     columns={
-        "total": ("合计",),
+        "total": ("合计", "“三公”经费小计", "三公经费小计", "小计"),
+        # printed beside the 三公 columns in some regions (西安): not part of the 三公 total
+        "meeting": ("会议费",),
+        "training": ("培训费",),
         "outbound": ("因公出国(境)费", "因公出国(境)费用"),
         "vehicle_total": (
             "公务用车购置及运行费", "公务用车购置及运行费小计",
@@ -179,6 +186,8 @@ T7_THREE_PUBLIC = TableSpec(
         "reception": ("公务接待费",),
     },
     row_splits={"budget": ("预算数",), "final": ("决算数",)},
+    # transposed layout (西安): one row per basis, labelled 预算数 / 决算数, the items as columns
+    row_lines={"预算数": "budget", "决算数": "final"},
 )
 
 _FUND_COLUMNS = {

@@ -14,14 +14,16 @@ from dagster import (
     multi_asset,
 )
 
-from ingest.archive import Archive
-from ingest.discover import discover_landing
-from ingest.download import Downloader, read_manifest
+from ingest.archive import Archive, NotArchived
+from ingest.discover import LandedFile, SkippedFolder, discover_landing, settle
+from ingest.download import Downloader, ManifestError, load_manifest
 from ingest.staging import update_staging
 from ingest.workers import read_cached
 from pipelines.assets.parse import PARSED_DOCUMENT, document_metadata, parsed_document
+from pipelines.intake import IntakeNotes, write_intake
 from pipelines.partitions import document_partitions
 from pipelines.report import report as say  # `report` is the download report below
+from pipelines.safe_text import printable
 from pipelines.settings import PipelineSettings
 from pipelines.working_file import connect_working
 
@@ -34,25 +36,60 @@ DUCKDB_POOL = "duckdb_writer"  # every asset that writes DuckDB: one at a time
     "archive; each document becomes a partition of parsed_document.",
 )
 def archived_documents(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
+    """One bad file, name or manifest row never stops the ingest: what could not be taken is
+    logged and kept in `<data_dir>/intake.json` (pipelines/intake.py) for the run summary."""
     settings.ensure_dirs()
     archive = Archive(settings.archive_dir)
     before = {d.document_id for d in archive.documents()}
-    landed = discover_landing(settings.landing) if settings.landing_dir else []
-    for i, landed_file in enumerate(landed, start=1):
-        doc = archive.add(landed_file)
-        if doc.document_id not in before:
-            context.log.debug(f"[{i}/{len(landed)}] archived new document {doc.document_id[:12]} ({landed_file.name})")
+    notes = IntakeNotes()
+    landed: list[LandedFile] = []
+    if settings.landing_dir:
+        skipped: list[SkippedFolder] = []
+        found = discover_landing(settings.landing, skipped)
+        landed, left = settle(found, settings.landing_settle_seconds)
+        notes.folders_not_scanned = [(s.folder, s.pdfs) for s in skipped]
+        notes.left_for_next_night = [(f.name, why) for f, why in left]
+        for folder in skipped:
+            context.log.warning(f"folder {printable(folder.folder)} holds {folder.pdfs} PDFs and is not scanned "
+                                "(folders whose names start with _ or . are skipped)")
     failed_urls: list[tuple[str, str]] = []
     downloaded = 0
-    if settings.manifest_path:
-        report = Downloader(settings.downloads_dir).fetch_all(read_manifest(settings.manifest))
-        for landed_file, entry in report.landed:
-            archive.add(landed_file, source_url=entry.url,
-                        hints={"department": entry.department, "region": entry.region, "year": entry.year})
-        downloaded = len(report.fetched)
-        failed_urls = report.failed
-        for url, reason in failed_urls:
-            say(context, f"download failed (tried again next run): {url}: {reason}", logging.WARNING)
+    with archive.batch():  # each sidecar written once, however many names or URLs it gains
+        for i, landed_file in enumerate(landed, start=1):
+            try:
+                doc = archive.add(landed_file)
+            except NotArchived as exc:
+                notes.left_for_next_night.append((landed_file.name, str(exc)))
+                continue
+            if doc.document_id not in before:
+                context.log.debug(f"[{i}/{len(landed)}] archived new document {doc.document_id[:12]} "
+                                 f"({printable(landed_file.name)})")
+        if settings.manifest_path:
+            try:
+                manifest = load_manifest(settings.manifest)
+            except ManifestError as exc:
+                notes.manifest_error = str(exc)
+                context.log.error(f"manifest not used: {printable(exc)}")
+                manifest = None
+            if manifest is not None:
+                notes.manifest_rejected = manifest.rejected
+                for line in manifest.rejected:
+                    context.log.warning(f"manifest row rejected: {printable(line)}")
+                report = Downloader(settings.downloads_dir, deadline_seconds=settings.download_deadline_seconds
+                                    ).fetch_all(manifest.entries)
+                for landed_file, entry in report.landed:
+                    try:
+                        archive.add(landed_file, source_url=entry.url,
+                                    hints={"department": entry.department, "region": entry.region, "year": entry.year})
+                    except NotArchived as exc:
+                        notes.left_for_next_night.append((landed_file.name, str(exc)))
+                downloaded = len(report.fetched)
+                failed_urls = report.failed
+                for url, reason in failed_urls:
+                    say(context, f"download failed (tried again next run): {printable(url)}: {printable(reason)}", logging.WARNING)
+    for name, why in notes.left_for_next_night:
+        context.log.warning(f"landing file {printable(name)} not archived: {printable(why)}")
+    write_intake(settings.data, notes)
     docs = archive.documents()
     # Partitions in order of arrival: a night's new documents are then neighbours at the end of
     # the partition order, so they are parsed in one run (a partition range), even on a fresh
@@ -66,15 +103,19 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
     reconciled = _report_cached_parses(context, settings, docs)
     say(context, f"ingest: {len(landed)} PDF files in the landing folder"
                     + (f", {downloaded} downloaded, {len(failed_urls)} downloads failed" if settings.manifest_path else "")
-                    + f"; archive: {len(docs)} documents ({new} new)")
+                    + f"; archive: {len(docs)} documents ({new} new)"
+                    + (f"; {len(notes.left_for_next_night)} files left for the next night" if notes.left_for_next_night else ""))
     new_docs = [d for d in docs if d.document_id not in before]
     return MaterializeResult(metadata={
         "landed_files": len(landed), "downloaded": downloaded, "download_failures": len(failed_urls),
-        "failed_urls": "\n".join(f"{u}: {r}" for u, r in failed_urls), "archived_documents": len(docs),
+        "failed_urls": "\n".join(f"{printable(u)}: {printable(r)}" for u, r in failed_urls), "archived_documents": len(docs),
         "new_documents": new, "partitions_from_parse_cache": reconciled,
         # partition keys are SHA-256 digests: which file each new one is
         "new_partitions": MetadataValue.md("| partition (SHA-256) | file name |\n|---|---|\n" + "".join(
-            f"| {d.document_id} | {d.file_name} |\n" for d in new_docs[:200])) if new_docs else "none",
+            f"| {d.document_id} | {printable(d.file_name)} |\n" for d in new_docs[:200])) if new_docs else "none",
+        "left_for_next_night": len(notes.left_for_next_night),
+        "folders_not_scanned": len(notes.folders_not_scanned),
+        "manifest_rows_rejected": len(notes.manifest_rejected),
     })
 
 

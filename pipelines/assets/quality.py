@@ -71,7 +71,10 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
     summary = run_validations(settings.working_db, settings.data_docs_dir, settings.gx_dir, run_id,
                               catalogue=CATALOGUE, document_ids=scope, keep_only_this_run=True,
                               progress=lambda line: say(context, line))
-    decisions = read_decisions(decisions_file(settings.data))
+    problems: list[str] = []
+    decisions = read_decisions(decisions_file(settings.data), problems)
+    for problem in problems:  # a torn or bad line never stops the night
+        context.log.warning(f"steward decisions: {problem}")
     with duckdb.connect(str(settings.working_db)) as con:
         review_counts = publish_reviews(con, decisions)
     mark_validated(settings.working_db, decisions_seen)

@@ -3,6 +3,8 @@
 --   parsed           table located and parsed, with at least one cell
 --   parsed_no_cells  table located with status 'parsed' but no cell reached raw.table_cells
 --   empty            table present without data (the note says why, e.g. 本表无数据)
+--   partial          table parsed, but amounts printed on its pages were not read (parse coverage
+--                    under 100 %: a parser problem; the note lists them)
 --   unreadable       table located but the parser could not read it (a parser problem)
 --   not_parsed       table located; the parser for this table family is not written yet
 --   missing          table not found in the document
@@ -46,6 +48,7 @@ select
     case
         when report_tables.report_table_key is null then 'missing'
         when report_tables.status = 'unreadable' then 'unreadable'
+        when report_tables.status = 'partial' then 'partial'
         when report_tables.status = 'empty' then 'empty'
         when report_tables.status = 'not_parsed' then 'not_parsed'
         when report_tables.status <> 'parsed' then 'unreadable'

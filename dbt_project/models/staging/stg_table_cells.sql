@@ -52,6 +52,10 @@ select
     column_key,
     raw_text,
     amount,
+    x0,
+    top,
+    x1,
+    bottom,
     source_unit,
     cast(
         case source_unit

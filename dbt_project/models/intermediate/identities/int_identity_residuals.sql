@@ -105,6 +105,8 @@ blocked as (
                          || coalesce(': ' || inputs.note, '')
                 when 'not_parsed'
                     then 'table ' || requirements.table_key || ' located but not parsed (parser for this table not written yet)'
+                when 'partial'
+                    then 'table ' || requirements.table_key || ' read only in part: ' || coalesce(inputs.note, '')
                 when 'empty'
                     then 'table ' || requirements.table_key || ' is present but empty' || coalesce(': ' || inputs.note, '')
                 when 'parsed_no_cells'

@@ -4,9 +4,28 @@
 -- tolerance 0. A missing table is not evaluable (never failed) when the parser could have
 -- missed it: the document has a 决算表 with a title no spec knows (table_key 'unknown'), or no
 -- standard table was located at all (layout not recognised).
+-- The document's own 目录 decides which tables it has (raw.documents.toc_tables): a table its
+-- 目录 does not list is not required (passes, saying so); a table it lists but the parser did
+-- not locate is not evaluable (the parser missed it), never failed.
+{%- set documents_relation = source('raw', 'documents') %}
+{%- set has_toc = false %}
+{%- if execute %}
+    {%- set has_toc = 'toc_tables' in (adapter.get_columns_in_relation(documents_relation) | map(attribute='name') | list) %}
+{%- endif %}
 with tables as (
 
-    select * from {{ changed_documents(ref('int_document_tables')) }}
+    select
+        tables.*,
+        {% if has_toc -%}
+        raw_documents.toc_tables is not null                                   as has_toc,
+        coalesce(list_contains(string_split(raw_documents.toc_tables, ','), tables.table_key), false) as in_toc
+        {%- else -%}
+        false as has_toc,
+        false as in_toc
+        {%- endif %}
+    from {{ changed_documents(ref('int_document_tables')) }} as tables
+    inner join {{ documents_relation }} as raw_documents
+        on raw_documents.document_id = tables.document_id
 
 ),
 
@@ -38,6 +57,7 @@ instances as (
         tables.table_key,
         tables.table_key                                                       as subject,
         cast(case
+            when tables.availability = 'missing' and tables.has_toc and not tables.in_toc then 1
             when tables.availability = 'missing' then 0
             when tables.availability = 'empty' and nullif(trim(tables.note), '') is null then 0
             else 1
@@ -47,6 +67,8 @@ instances as (
         case when tables.first_page is not null
             then range(tables.first_page, tables.last_page + 1) else [] end     as page_list,
         'T' || tables.table_no || ' ' || tables.table_key || ': ' || case
+            when tables.availability = 'missing' and tables.has_toc and not tables.in_toc
+                then 'not listed in the document''s 目录 (not required)'
             when tables.availability = 'missing' then 'not found in the document'
             else coalesce(tables.title, '') || ' p' || tables.first_page
                  || case when tables.last_page > tables.first_page then '-' || tables.last_page else '' end
@@ -56,6 +78,8 @@ instances as (
         end                                                                    as cells,
         '='                                                                    as relation,
         case
+            when tables.availability = 'missing' and tables.has_toc and tables.in_toc
+                then 'listed in the document''s 目录 but not located by the parser'
             when tables.availability = 'missing' and unknown_titles.titles is not null
                 then 'table not found, but tables with unrecognised titles were: ' || unknown_titles.titles
                      || ' (parser may have missed it)'

@@ -1,6 +1,7 @@
 -- Narrative (情况说明) against the tables, one row per figure stated (int_residual_narrative_figures):
 --   narrative_amount          a total the narrative states = the table figure it restates
---                             (anchors below; class_expenditure: the T5 类 row of class_code)
+--                             (anchors below; class_expenditure: the T5 类 row of class_code, stated in
+--                             an appropriation section; all_funds_class_expenditure: the T3 类 row)
 --   narrative_share           a share (%) stated = numerator / denominator x 100 of the table
 --                             figures, rounded half up to 2 places with integer arithmetic
 -- (narrative_item_final, narrative_comparison_word and narrative_three_public: int_residuals_narrative_items)
@@ -50,8 +51,13 @@ figure_anchors as (
             ('appropriation_closing_balance', 't4_closing_balance'),
             ('general_budget_expenditure', 't5_total'), ('general_budget_basic_expenditure', 't5_basic'),
             ('general_budget_project_expenditure', 't5_project'), ('class_expenditure', 't5_class'),
+            ('all_funds_class_expenditure', 't3_class'),
             ('personnel_expenditure', 't6_personnel'), ('public_expenditure', 't6_public'),
-            ('government_fund_expenditure', 't8_expenditure')
+            ('government_fund_expenditure', 't8_expenditure'),
+            ('government_fund_opening_balance', 't8_opening_balance'),
+            ('government_fund_closing_balance', 't8_closing_balance'),
+            ('state_capital_opening_balance', 't9_opening_balance'),
+            ('state_capital_closing_balance', 't9_closing_balance')
     ) as mapping (figure_key, anchor)
 
 ),
@@ -92,6 +98,7 @@ share_figures as (
             when mapping.anchor in ('t3_basic', 't3_project', 't3_remit', 't3_operating', 't3_subsidy',
                                     't5_total') then 't1_expenditure_total'
             when mapping.anchor = 't5_class' then 't5_total'
+            when mapping.anchor = 't3_class' then 't1_expenditure_total'
         end                                                                  as denominator,
         -- 10^(decimals printed), at most 2: the computed share is rounded like the printed one
         case length(coalesce(regexp_extract(numbered.raw_text, '[.．]([0-9]+)', 1), ''))

@@ -246,3 +246,20 @@ def test_the_duckdb_cli_of_the_readme_opens_the_warehouse(night):
         capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "n\n4\n" in proc.stdout and "本年支出合计" in proc.stdout
+
+
+def test_a_console_line_is_one_line_of_at_most_160_characters():
+    """Whatever a step reports (a department name read from a PDF, a file name from outside):
+    one line, control characters escaped (pipelines/safe_text.py), cut at 160 characters."""
+    import io
+    import logging
+
+    from pipelines.report import console_report, report
+
+    out = io.StringIO()
+    with console_report(out):
+        report(None, "[1/1] parsed 株洲\n市\x1b[2J局 2021 (21 pages, 0.4 s): loaded")
+        report(None, "x" * 500, logging.WARNING)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "[1/1] parsed 株洲\\x0a市\\x1b[2J局 2021 (21 pages, 0.4 s): loaded"
+    assert len(lines) == 2 and len(lines[1]) == MAX_LINE and lines[1].startswith("warning: xxx") and lines[1][-1] == "…"

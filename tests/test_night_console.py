@@ -127,6 +127,8 @@ def test_the_console_is_short_lines_with_progress_and_the_summary_last(night):
     assert any(re.fullmatch(rf"\[\d/4\] parsed {BROKEN_NAME} \(0 pages, \d+\.\d s\): quarantined: .+", line)
                for line in parsed)
     assert any(line.startswith("ingest: 4 PDF files in the landing folder") for line in lines)
+    assert any(re.fullmatch(r"dbt: \d+ models, seeds and tests to build \(dbt started .+ in \d+ s\)", line)
+               for line in lines)
     assert any(re.fullmatch(r"dbt \d+/\d+ \(\d+ s\)", line) for line in lines), "dbt progress"
     assert any(re.fullmatch(r"dbt (\d+)/\1 done in \d+\.\d s.*", line) for line in lines)
     assert any(line.startswith("validation: ") and "great-expectations" in line for line in lines)

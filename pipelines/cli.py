@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.status import failed_downloads
 
     for warning in outcome.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     if outcome.warnings and outcome.skipped_warehouse:  # nothing to build: said above, no summary
         return 0
     if outcome.skipped_warehouse:

@@ -114,7 +114,7 @@ def run_night(settings: PipelineSettings, instance: DagsterInstance, *, reparse:
     is rebuilt from the run's config, so `instance` must be persistent and shared with them.
     One night at a time per data folder (`night_lock`): a second one returns a failed outcome
     saying so, having done nothing; so does a night whose data folder cannot be written.
-    saying so, having done nothing. `log_level` is the level of Dagster's console logger;
+    `log_level` is the level of Dagster's console logger;
     `log_file` also appends every run's full Dagster log (DEBUG) to that file.
     A night whose archive is empty after the ingest builds nothing: publishing would replace the
     analysts' file with an empty warehouse (a landing folder given wrong, emptied, unmounted).

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from dagster import Field, String, logger
 
+from pipelines.safe_text import printable
+
 REPORT_LOGGER = "pipelines.report"
 _report = logging.getLogger(REPORT_LOGGER)
 _report.propagate = False  # never through the root logger (pytest's capture, Dagster's handlers)
@@ -38,7 +40,9 @@ def report(context, message: str, level: int = logging.INFO) -> None:
 
 class _ConsoleFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        text = " ".join(record.getMessage().split())  # one line, whatever a message holds
+        # one line on the terminal, whatever a message holds: file and department names come from
+        # outside (pipelines/safe_text.py escapes control and reordering characters, \n too)
+        text = printable(record.getMessage())
         if record.levelno >= logging.WARNING:
             text = f"{record.levelname.lower()}: {text}"
         return text if len(text) <= MAX_LINE else text[:MAX_LINE - 1] + "…"

@@ -90,7 +90,7 @@ def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Pat
         f"  archive   : {printable(archive)}",
     ]
     if log_file is not None:
-        lines.append(f"  full log  : {log_file}")
+        lines.append(f"  full log  : {printable(log_file)}")
     if dagster_home is not None:
-        lines.append(f"  Dagster UI: DAGSTER_HOME={dagster_home} (make dev)")
+        lines.append(f"  Dagster UI: DAGSTER_HOME={printable(dagster_home)} (make dev)")
     return "\n".join(lines)

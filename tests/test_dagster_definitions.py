@@ -114,3 +114,45 @@ def test_a_second_night_on_the_same_data_folder_does_nothing_and_says_why(tmp_pa
     assert [r["success"] for r in recorded] == [False]
     with night_lock(settings):  # released with the first night
         pass
+
+
+def test_assets_are_in_named_groups_by_layer():
+    """The UI's asset graph reads like the architecture: no asset in group `default`; the dbt
+    models by folder (staging, intermediate, marts; the identity residuals in quality)."""
+    graph = defs.resolve_asset_graph()
+    groups = {key: graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert "default" not in set(groups.values())
+    assert set(groups.values()) == {"ingest", "staging", "intermediate", "marts", "quality", "seeds", "publish"}
+    assert groups[AssetKey(["staging", "stg_table_cells"])] == "staging"
+    assert groups[AssetKey(["intermediate", "int_document_versions"])] == "intermediate"
+    assert groups[AssetKey(["intermediate", "int_identity_residuals"])] == "quality"
+    assert groups[AssetKey(["marts", "mart_spending_by_class"])] == groups[AssetKey(["marts", "dim_document"])] == "marts"
+    assert groups[AssetKey("expectation_results")] == "quality"
+    assert groups[AssetKey(["raw", "narrative_figures"])] == "staging"
+
+
+def test_a_killed_nights_run_is_failed_and_its_pool_slot_freed(tmp_path):
+    """A night killed mid-run (cron, power cut) leaves its run 'started', holding the
+    duckdb_writer slot of the persistent instance; the next night must not wait for it forever."""
+    from dagster import DagsterRunStatus
+
+    from pipelines.instance import NIGHT_HOST_TAG, NIGHT_PID_TAG, fail_orphaned_runs, night_tags
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with DagsterInstance.local_temp(str(tmp_path), overrides={"concurrency": {"pools": {"default_limit": 1}}}) as instance:
+        job = defs.resolve_job_def("build_warehouse")
+        killed = instance.create_run_for_job(job, status=DagsterRunStatus.STARTED,
+                                             tags={**night_tags(), NIGHT_PID_TAG: str(dead.pid)})
+        alive = instance.create_run_for_job(job, status=DagsterRunStatus.STARTED, tags=night_tags())  # this process
+        other_host = instance.create_run_for_job(job, status=DagsterRunStatus.STARTED,
+                                                 tags={NIGHT_PID_TAG: str(dead.pid), NIGHT_HOST_TAG: "another-machine"})
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots("duckdb_writer", 1)  # as the pool's default_limit gives it
+        assert storage.claim_concurrency_slot("duckdb_writer", killed.run_id, "raw_staging").is_claimed
+        assert not storage.claim_concurrency_slot("duckdb_writer", alive.run_id, "raw_staging").is_claimed
+        assert fail_orphaned_runs(instance) == [killed.run_id]
+        assert instance.get_run_by_id(killed.run_id).status == DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(alive.run_id).status == DagsterRunStatus.STARTED
+        assert instance.get_run_by_id(other_host.run_id).status == DagsterRunStatus.STARTED
+        assert killed.run_id not in storage.get_concurrency_info("duckdb_writer").active_run_ids

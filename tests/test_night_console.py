@@ -85,6 +85,27 @@ def test_models_and_identity_checks_are_recorded(instance):
     assert statuses[OVERALL_CHECK] == "FAILED"  # the rebuilt 株洲 report has four real defects
 
 
+def test_partitions_agree_with_the_sensor_on_an_instance_that_did_not_parse_them(night, tmp_path):
+    """Another Dagster home (wiped, or a new one) sees the archived documents as partitions;
+    those the parse cache already holds are materialized at its first ingest, so its partitions
+    page says what `pending_work_sensor` says: nothing to parse."""
+    from pipelines.definitions import build_definitions
+    from pipelines.schedules import pending_documents
+    from pipelines.settings import PipelineSettings
+
+    settings = PipelineSettings(landing_dir=str(night.landing), warehouse_path=str(night.warehouse))
+    with DagsterInstance.local_temp(str(tmp_path)) as other:
+        result = build_definitions(settings).resolve_job_def("ingest_documents").execute_in_process(instance=other)
+        assert result.success
+        keys = other.get_dynamic_partitions("document")
+        assert len(keys) == 4
+        assert pending_documents(settings) == []
+        assert other.get_materialized_partitions(AssetKey("parsed_document")) == set(keys)
+        records = other.fetch_materializations(
+            AssetRecordsFilter(asset_key=AssetKey("parsed_document"), asset_partitions=[keys[0]]), limit=1).records
+        assert records[0].asset_materialization.metadata["from_parse_cache"].value is True
+
+
 def test_the_ui_opens_without_the_onboarding_pop_up(instance):
     assert instance.nux_enabled is False
 
@@ -106,6 +127,8 @@ def test_the_console_is_short_lines_with_progress_and_the_summary_last(night):
     assert any(re.fullmatch(rf"\[\d/4\] parsed {BROKEN_NAME} \(0 pages, \d+\.\d s\): quarantined: .+", line)
                for line in parsed)
     assert any(line.startswith("ingest: 4 PDF files in the landing folder") for line in lines)
+    assert any(re.fullmatch(r"dbt: \d+ models, seeds and tests to build \(dbt started .+ in \d+ s\)", line)
+               for line in lines)
     assert any(re.fullmatch(r"dbt \d+/\d+ \(\d+ s\)", line) for line in lines), "dbt progress"
     assert any(re.fullmatch(r"dbt (\d+)/\1 done in \d+\.\d s.*", line) for line in lines)
     assert any(line.startswith("validation: ") and "great-expectations" in line for line in lines)
@@ -225,3 +248,20 @@ def test_the_duckdb_cli_of_the_readme_opens_the_warehouse(night):
         capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "n\n4\n" in proc.stdout and "本年支出合计" in proc.stdout
+
+
+def test_a_console_line_is_one_line_of_at_most_160_characters():
+    """Whatever a step reports (a department name read from a PDF, a file name from outside):
+    one line, control characters escaped (pipelines/safe_text.py), cut at 160 characters."""
+    import io
+    import logging
+
+    from pipelines.report import console_report, report
+
+    out = io.StringIO()
+    with console_report(out):
+        report(None, "[1/1] parsed 株洲\n市\x1b[2J局 2021 (21 pages, 0.4 s): loaded")
+        report(None, "x" * 500, logging.WARNING)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "[1/1] parsed 株洲\\x0a市\\x1b[2J局 2021 (21 pages, 0.4 s): loaded"
+    assert len(lines) == 2 and len(lines[1]) == MAX_LINE and lines[1].startswith("warning: xxx") and lines[1][-1] == "…"

@@ -121,13 +121,16 @@ class _DbtProgress:
 
     def see(self, raw_event: Mapping[str, Any]) -> None:
         name = str((raw_event.get("info") or {}).get("name") or "")
-        if not (name.startswith("Log") and name.endswith("Result")):
-            return
         data = raw_event.get("data") or {}
         total = data.get("total") or data.get("num_models")
         if isinstance(total, int) and total > self.total:
+            if not self.total:  # the first node starts: dbt has parsed the project
+                report(self.context, f"dbt: {total} models, seeds and tests to build "
+                                     f"(dbt started and parsed the project in {time.monotonic() - self.started:.0f} s)")
             self.total = total
             self.throttle = Throttle(total)
+        if not (name.startswith("Log") and name.endswith("Result")):
+            return
         self.done += 1
         status = str(data.get("status") or "unknown").lower()
         self.statuses[status] = self.statuses.get(status, 0) + 1

@@ -88,6 +88,26 @@ def failures(warehouse: Path, decisions: list[Decision], include_decided: bool =
     return found
 
 
+def parser_problems(warehouse: Path) -> list[tuple[str, str, str]]:
+    """(file name, identity, reason) of the latest run's instances not evaluated because the parser
+    could not read what they need: shown apart from the failures, never as document defects."""
+    import duckdb
+
+    from expectations.results_table import PARSER_PROBLEM_SQL
+
+    con = _connect(warehouse)
+    try:
+        return con.execute(
+            f"""select d.file_name, r.identity_id, r.not_evaluated_reason
+                from quality.expectation_results r join raw.documents d using (document_id)
+                where r.status = 'not_evaluated' and {PARSER_PROBLEM_SQL.replace('not_evaluated_reason', 'r.not_evaluated_reason')}
+                order by d.file_name, r.identity_id""").fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+
+
 def resolve_instance(warehouse: Path, given: str) -> dict:
     """The result row of an instance id, exact or short (document id prefix|identity|subject).
 

@@ -37,13 +37,20 @@ def _decisions(args: argparse.Namespace):
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from expectations.review_report import failures, format_failures
+    from expectations.review_report import failures, format_failures, parser_problems
 
     _, decisions = _decisions(args)
     found = failures(Path(args.warehouse), decisions, include_decided=args.all)
     print(format_failures(found))
     open_count = sum(1 for f in found if f.state != "decided")
     print(f"{open_count} open, {len(found) - open_count} decided shown")
+    problems = parser_problems(Path(args.warehouse))
+    if problems:  # the parser's, not the document's: nothing for a steward to decide
+        print(f"parser problems (not document defects; not evaluated): {len(problems)}")
+        for file_name, identity, reason in problems[:20]:
+            print(f"  {printable(file_name)}: {identity}: {printable(reason)[:140]}")
+        if len(problems) > 20:
+            print(f"  ... and {len(problems) - 20} more (make truth lists them all)")
     return 0
 
 

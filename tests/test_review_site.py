@@ -362,7 +362,7 @@ def test_a_steward_reviews_a_failure_in_the_browser_across_nights(site_night, se
             failure = page.locator(article)
             assert failure.locator(".badge").get_attribute("data-state") == "decided"
             assert REVIEWER in failure.locator(".decision").inner_text()
-            assert "326.71" in failure.locator("details.history").inner_text()
+            assert "326.71" in failure.locator("details.history").text_content()
 
             # night 2, while the site answers
             proc = night(site_night["landing"], site_night["warehouse"])

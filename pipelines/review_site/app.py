@@ -323,8 +323,12 @@ def create_app(config: SiteConfig, authenticator: Authenticator | None = None) -
                         headers={"content-disposition": 'attachment; filename="failures.csv"',
                                  "cache-control": "no-store"})
 
+    def favicon(request: Request):
+        return Response(status_code=204)
+
     routes = [
         Route("/", documents),
+        Route("/favicon.ico", favicon),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/export.csv", export),

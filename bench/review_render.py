@@ -29,7 +29,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PDF = ROOT.parent / "shared" / "corpus" / "final" / "佛山市轨道交通局_2019_部门决算.pdf"
+# the real reports with failures: 上海市普陀区财政局 2024 (25 pages, 4 failures on 8 page images) and
+# 西安市卫生健康委员会（汇总）2022 (171 pages, 1 failure)
+FINAL = ROOT.parent / "shared" / "corpus" / "final"
+DEFAULT_PDFS = [FINAL / "上海市普陀区财政局2024年度部门决算.pdf", FINAL / "西安市卫生健康委员会（汇总）_2022_部门决算.pdf"]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -91,6 +94,8 @@ def _browser(base: str, document_id: str, cache: Path, repeat: int) -> dict | No
                 for bucket in (first, cached):
                     start = time.perf_counter()
                     page.goto(f"{base}/documents/{document_id}", wait_until="load")
+                    # the images are lazy (a steward scrolls to them): the benchmark wants them all
+                    page.evaluate("() => [...document.images].forEach(i => { i.loading = 'eager'; })")
                     page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
                     bucket.append(time.perf_counter() - start)
                 context.close()
@@ -101,7 +106,7 @@ def _browser(base: str, document_id: str, cache: Path, repeat: int) -> dict | No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pdf", action="append", help=f"PDF to run a night on (default {DEFAULT_PDF.name})")
+    parser.add_argument("--pdf", action="append", help="PDF to run a night on (repeatable; default: the real reports with failures)")
     parser.add_argument("--warehouse", help="use this published warehouse instead of running a night")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             warehouse = Path(args.warehouse).resolve()
         else:
             t0 = time.perf_counter()
-            warehouse = _night([Path(p) for p in (args.pdf or [DEFAULT_PDF])], scratch)
+            warehouse = _night([Path(p) for p in (args.pdf or DEFAULT_PDFS)], scratch)
             print(f"night: {time.perf_counter() - t0:.1f} s")
         data_dir = warehouse.parent / "data"
         with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -181,7 +181,7 @@ def _render_base(pdf_path: Path, page_number: int, scale: float, target: Path):
         finally:
             pdf.close()
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=3)
     _atomic_write(target, buffer.getvalue())
     return image
 
@@ -269,7 +269,7 @@ def render_page(pdf_path: Path, cache_dir: Path, document_id: str, page_number: 
         draw.text((lx0 + 2, ly0), label, fill=(255, 255, 255), font_size=size - 2)
     found_all = all(found.get(m.number, ([], []))[1] for m in narrative)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=3)
     _atomic_write(marked_path, buffer.getvalue())
     _atomic_write(meta_path, json.dumps({"width": image.width, "height": image.height, "boxes": boxes,
                                          "found_all": found_all}).encode())

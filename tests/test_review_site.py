@@ -87,14 +87,61 @@ def test_night_has_the_four_true_failures_and_their_rectangles(site_night):
     assert all(None not in r[2:] for r in rows)
 
 
+def test_data_docs_say_first_what_is_open_and_the_summary_counts_it(site_night):
+    from expectations.docs_summary import START
+    from expectations.review_report import short_id
+    from pipelines.summary import format_summary, read_summary
+
+    index = (site_night["data_dir"] / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert index.count(START) == 1
+    block = index[index.index(START):]
+    assert "NOT a clean result: 4 failures are open (0 decided by a steward)" in block
+    instance = next(i for i in site_night["failed"] if i.endswith(DEFECT))
+    assert short_id(instance) in block and "上海市普陀区财政局 2024" in block and "326.71 万元" in block
+    summary = format_summary(read_summary(site_night["warehouse"]), site_night["warehouse"], Path("docs"),
+                             Path("archive"), 1.0)
+    assert "4 failed (4 open, 0 decided by a steward)" in summary and "review serve" in summary
+
+
+def test_the_site_reads_each_new_publication_and_holds_no_lock_the_night_needs(tmp_path):
+    """One connection per publication: a file renamed over the published one (as the night
+    publishes) is read at the next request, never the old one from DuckDB's instance cache."""
+    from pipelines.review_site.data import Store
+
+    published = tmp_path / "warehouse.duckdb"
+
+    def publish(value: int) -> None:
+        tmp = tmp_path / ".warehouse.duckdb.publishing"
+        with duckdb.connect(str(tmp)) as con:
+            con.execute("create table t as select ? as v", [value])
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, published)
+
+    publish(1)
+    store = Store(published, tmp_path / "data")
+    try:
+        for night_value in (1, 2, 3):
+            if night_value > 1:
+                publish(night_value)
+            for _ in range(2):
+                with store.connect() as con:
+                    assert con.execute("select v from t").fetchall() == [(night_value,)]
+        assert store.connections_opened == 3
+        # while the site holds the file, another process can still open it read-only
+        proc = subprocess.run([sys.executable, "-c", "import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True);"
+                               "print(c.execute('select v from t').fetchall())", str(published)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0 and "[(3,)]" in proc.stdout
+    finally:
+        store.close()
+
+
 # --------------------------------------------------------------------------------------------
 # Security, through Starlette's TestClient on an app over the same warehouse, with a data
 # folder of its own (its decisions never reach the browser test's)
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def secure_site(site_night, tmp_path_factory):
-    from starlette.testclient import TestClient
-
     from pipelines.review_site.app import create_app
     from pipelines.review_site.auth import add_user
     from pipelines.review_site.server import site_config
@@ -105,7 +152,10 @@ def secure_site(site_night, tmp_path_factory):
     add_user(users, REVIEWER, PASSWORD)
     config = site_config(site_night["warehouse"], data_dir, host="127.0.0.1", users=users)
     app = create_app(config)
-    return app, config, data_dir
+    yield app, config, data_dir
+    # DuckDB shares one instance per path in a process: a connection left open would serve this
+    # process's later connections (the browser test's) the data of the file it opened
+    app.state.store.close()
 
 
 def _client(app):

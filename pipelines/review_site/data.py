@@ -1,12 +1,13 @@
 """What the review site reads: the PUBLISHED warehouse (read-only) and the decisions file.
 
 One read-only DuckDB connection per publication: every request checks the published file's
-inode, modification time and size, takes a cursor of the connection opened on that file, and
-opens a new connection when the night has renamed a new file into place (connecting costs
-0.1 s here, as much as the rest of an image request). The night never opens the published file:
-it writes a new one and renames it over the old, so the site holds nothing the night needs (a
-connection to the previous file is closed one publication later, once no request can still be
-using it) and never touches the working file. Decisions are read from `<data_dir>/reviews/decisions.jsonl` on every request,
+inode, modification time and size and takes a cursor of the connection opened on that file
+(connecting costs 0.1 s here, as much as the rest of an image request). When the night has
+renamed a new file into place, the next request waits for the requests still reading the old
+one, closes it and connects anew: DuckDB shares one database instance per path within a
+process, so a connection left open on the old file would hand the new connection the old data.
+The night never opens the published file (it writes a new one and renames it over the old), so
+the site holds nothing the night needs, and it never touches the working file. Decisions are read from `<data_dir>/reviews/decisions.jsonl` on every request,
 the file the CLI appends to, so a decision shows at once.
 """
 from __future__ import annotations
@@ -61,15 +62,15 @@ class Store:
         self.data_dir = Path(data_dir)
         self.decisions_path = decisions_file(self.data_dir)
         self.cache_dir = self.data_dir / "review_cache"
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
         self._con = None
         self._stamp: tuple | None = None
-        self._retired = None
+        self._active = 0  # cursors in use
         self.connections_opened = 0
 
     @contextlib.contextmanager
     def connect(self):
-        """A cursor on the current publication (read-only)."""
+        """A cursor on the current publication (read-only). Not to be nested."""
         import duckdb
 
         try:
@@ -77,28 +78,36 @@ class Store:
         except FileNotFoundError:
             raise ReviewError(f"warehouse '{self.warehouse}' not found: no night has published it yet") from None
         stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        with self._lock:
-            if stamp != self._stamp or self._con is None:
-                try:
-                    con = duckdb.connect(str(self.warehouse), read_only=True)
-                except duckdb.Error as exc:
-                    raise ReviewError(f"cannot open '{self.warehouse}' read-only: {str(exc).splitlines()[0]}") from None
-                if self._retired is not None:
-                    self._retired.close()
-                self._retired, self._con, self._stamp = self._con, con, stamp
-                self.connections_opened += 1
+        with self._cond:
+            if self._con is None or stamp != self._stamp:
+                # every cursor on the old file must be closed first (see the module docstring);
+                # a request still reading after 10 s keeps the old file for this request only
+                if self._cond.wait_for(lambda: self._active == 0, timeout=10):
+                    if self._con is not None:
+                        self._con.close()
+                        self._con = None
+                    try:
+                        self._con = duckdb.connect(str(self.warehouse), read_only=True)
+                    except duckdb.Error as exc:
+                        raise ReviewError(f"cannot open '{self.warehouse}' read-only: "
+                                          f"{str(exc).splitlines()[0]}") from None
+                    self._stamp = stamp
+                    self.connections_opened += 1
             cursor = self._con.cursor()
+            self._active += 1
         try:
             yield cursor
         finally:
             cursor.close()
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
 
     def close(self) -> None:
-        with self._lock:
-            for con in (self._retired, self._con):
-                if con is not None:
-                    con.close()
-            self._con = self._retired = self._stamp = None
+        with self._cond:
+            if self._con is not None:
+                self._con.close()
+            self._con = self._stamp = None
 
     def decisions(self) -> list[Decision]:
         return read_decisions(self.decisions_path, problems=[])

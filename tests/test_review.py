@@ -34,7 +34,7 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
 
 def run(landing: Path, warehouse: Path) -> None:
-    code, out, err = cli("run", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "WARNING")
+    code, out, err = cli("run", "--create", "--landing", str(landing), "--warehouse", str(warehouse), "--log-level", "WARNING")
     assert code == 0, out + err
 
 

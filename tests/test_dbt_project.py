@@ -372,7 +372,7 @@ INSERT INTO raw.report_tables VALUES
      'located; the parser for this table family is not written yet', '万元', 0),
     ('{DOC_ODD}', 't8_government_fund', '政府性基金预算财政拨款收入支出决算表', 5, 5, 'empty', '本表无数据', '万元', 0);
 
-INSERT INTO raw.table_cells VALUES
+INSERT INTO raw.table_cells (document_id, table_key, page, row_index, row_label, code, line_key, side, column_key, raw_text, amount) VALUES
     -- DOC_YUAN, T5 in 元 (document unit; the table prints none)
     ('{DOC_YUAN}', 't5_general_budget_expenditure', 7, 0, '合计', NULL, 'total', NULL, 'total', '123,456.78', 123456.78),
     ('{DOC_YUAN}', 't5_general_budget_expenditure', 7, 0, '合计', NULL, 'total', NULL, 'basic', '123,456.78', 123456.78),

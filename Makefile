@@ -9,7 +9,7 @@ WAREHOUSE := var/warehouse.duckdb
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup redis demo bench accuracy truth docs dev clean
+.PHONY: run test setup redis chromium review demo bench accuracy truth docs dev clean
 
 ## Bytecode is compiled at install: PYTHONDONTWRITEBYTECODE (set below, and often in CI) would
 ## otherwise make every process compile dbt, Dagster and GX from source (dbt starts in 2.7 s instead
@@ -20,7 +20,7 @@ run: setup $(DEMO)/.generated
 	$(PY) -m pipelines run --create --landing $(DEMO) --warehouse $(WAREHOUSE)
 
 ## make test: install, run the test suite (real PDFs from ../shared/corpus, demo PDFs, real dbt/GX/Dagster)
-test: setup redis
+test: setup redis chromium
 	$(PY) -m pytest -q
 
 setup: $(STAMP)
@@ -29,6 +29,19 @@ setup: $(STAMP)
 redis:
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server) \
 		|| echo "redis-server not installed: tests/test_celery_executor.py will be skipped"
+
+## chromium for the review site's browser test (Debian package, driven by Playwright's Python API with
+## executable_path; Playwright's own browser download is never used; the test is skipped without it)
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "chromium not installed: the browser test of tests/test_review_site.py will be skipped"
+
+## make review: the steward review site over the published warehouse of `make run`
+## (http://127.0.0.1:8040/; HOST=0.0.0.0 needs a users file: python -m pipelines review adduser NAME)
+HOST ?= 127.0.0.1
+PORT ?= 8040
+review: setup
+	$(PY) -m pipelines review serve --warehouse $(WAREHOUSE) --host $(HOST) --port $(PORT)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -23,6 +23,9 @@ class RunSummary:
     parser_problems: int = 0  # not evaluated because the parser could not read what is needed
     partial_tables: int = 0  # tables read only in part (parse coverage) or not at all
     failed_documents: list[tuple[str, int]] = field(default_factory=list)
+    # failures a steward decided (quality.failure_reviews): the others are open
+    expectations_decided: int = 0
+    decided_documents: dict[str, int] = field(default_factory=dict)
 
 
 def _scalar(con, sql: str, default=0):
@@ -59,6 +62,16 @@ def read_summary(warehouse: Path) -> RunSummary:
             ).fetchall()
         except duckdb.Error:
             pass
+        try:
+            decided = con.execute(
+                """select d.file_name, count(*) from quality.failure_reviews r
+                   join raw.documents d using (document_id)
+                   where r.review_state = 'decided' group by 1"""
+            ).fetchall()
+            s.decided_documents = {name: int(n) for name, n in decided}
+            s.expectations_decided = sum(s.decided_documents.values())
+        except duckdb.Error:  # a warehouse without the review views
+            pass
     return s
 
 
@@ -77,13 +90,18 @@ def format_summary(s: RunSummary, warehouse: Path, data_docs: Path, archive: Pat
     lines += intake  # what the ingest left for the next night (pipelines/intake.py)
     lines += [
         f"  rows      : {s.cells} table cells staged, {s.fact_rows} rows in marts.fct_expenditure_by_function",
-        f"  identities: {s.expectations} checked, {s.expectations_failed} failed (document defects to review), "
+        f"  identities: {s.expectations} checked, {s.expectations_failed} failed "
+        f"({s.expectations_failed - s.expectations_decided} open, {s.expectations_decided} decided by a steward), "
         f"{s.expectations_not_evaluated} not evaluated",
-        f"  parser    : {s.parser_problems} identities not evaluated because the parser could not read "
-        f"what they need; {s.partial_tables} tables read only in part (make truth shows where)",
     ]
     for name, n in s.failed_documents:
-        lines.append(f"    {n} failed in {printable(name)}")
+        decided = s.decided_documents.get(name, 0)
+        lines.append(f"    {n} failed in {printable(name)} ({n - decided} open, {decided} decided)")
+    lines.append(f"  parser    : {s.parser_problems} identities not evaluated because the parser could not read "
+                 f"what they need; {s.partial_tables} tables read only in part (make truth shows where)")
+    if s.expectations_failed > s.expectations_decided:
+        lines.append(f"  review    : python -m pipelines review serve --warehouse {printable(warehouse)}"
+                     " (or review list)")
     lines += [
         f"  warehouse : {printable(warehouse)}",
         f"  data docs : {printable(data_docs / 'index.html')}",

@@ -110,6 +110,7 @@ def test_build_succeeds_and_every_test_passes(real_build):
         "int_residuals_t2_t3_t5", "int_residuals_t6_t7", "int_residuals_cross_tables",
         "int_residuals_narrative", "int_residuals_narrative_items", "int_residuals_narrative_changes", "int_residual_anchor_cells",
         "int_residuals_completeness", "int_residuals_metadata",
+        "int_residual_cell_positions",  # where a failure's cells are printed (the review site)
         "dim_document", "fct_expenditure_by_function", "fct_summary_lines",
         # conformed dimensions, facts and analyst marts
         "stg_narrative_figures", "int_document_departments", "int_document_versions",

@@ -83,7 +83,13 @@ def loop(tmp_path_factory):
     run(landing, warehouse)
     states["run1"] = review_rows(warehouse)
     states["list1"] = cli("review", "--warehouse", str(warehouse), "list")
+    states["list1_after"] = cli("review", "list", "--warehouse", str(warehouse))
+    states["no_warehouse"] = cli("review", "list")
     defect = _defect_id(states["run1"])
+    from expectations.review_report import short_id
+
+    states["show"] = cli("review", "show", short_id(defect), "--warehouse", str(warehouse), "--out", str(root / "show"))
+    states["show_dir"] = root / "show"
     short = defect.split("|")[0][:12] + "|" + DEFECT
     states["decide"] = cli("review", "--warehouse", str(warehouse), "decide", short, "--decision",
                            "confirmed_defect", "--by", "王芳", "--comment", "T1 prints 326.71, T3 326.72 (p6, p10)")
@@ -111,8 +117,31 @@ def test_first_run_raises_the_known_defect_as_new(loop):
     _, _, defect, states = loop
     assert states["run1"][defect][:2] == ("new", None)
     code, out, _ = states["list1"]
-    assert code == 0 and "[new] " in out and DEFECT in out and "326.71" in out and "326.72" in out
-    assert "T1 p6" in out and "T3 p10" in out  # the cells involved, with their pages
+    assert code == 0 and "[open] " in out and DEFECT in out and "326.71" in out and "326.72" in out
+    # the cells involved in words, with their pages: table names and row labels, not T1 p6 r15
+    assert "表1 收入支出决算总表 · 第6页 · 支出 八、社会保障和就业支出（208） · 金额 = 326.71" in out
+    assert "表3 支出决算表 · 第10页 · 社会保障和就业支出（208） · 合计 = 326.72" in out
+
+
+def test_short_ids_are_safe_to_type_and_warehouse_goes_after_the_subcommand_too(loop):
+    from expectations.review_report import short_id
+
+    _, _, defect, states = loop
+    sid = short_id(defect)
+    assert len(sid) == 10 and sid.isalnum()
+    assert f"[open] {sid} " in states["list1"][1]
+    assert states["list1_after"] == states["list1"]
+    code, out, err = states["no_warehouse"]
+    assert code == 2 and err.count("\n") == 1 and "needs --warehouse" in err
+
+
+def test_show_renders_the_cited_pages_to_png(loop):
+    _, _, defect, states = loop
+    code, out, err = states["show"]
+    assert code == 0, err
+    assert "page 6: " in out and "page 10: " in out and "(1 outlined)" in out
+    pngs = sorted(p.name for p in states["show_dir"].glob("*.png"))
+    assert len(pngs) == 2 and all((states["show_dir"] / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 
 def test_decision_is_recorded_outside_the_warehouse_and_hides_the_failure(loop):

@@ -56,8 +56,16 @@ def ensure_home(home: Path) -> Path:
 
 @contextmanager
 def night_instance(settings: PipelineSettings) -> Iterator[DagsterInstance]:
-    """The persistent instance of `settings`' Dagster home, as the CLI uses it."""
-    home = ensure_home(dagster_home(settings))
+    """The persistent instance of `settings`' Dagster home, as the CLI uses it.
+
+    A Dagster home that cannot be made (a read-only data folder) gives an ephemeral instance: the
+    night then stops at its own check of the data folder, in one line, recorded in runs.jsonl."""
+    try:
+        home = ensure_home(dagster_home(settings))
+    except OSError:
+        with DagsterInstance.ephemeral() as instance:
+            yield instance
+        return
     ref = InstanceRef.from_dir(str(home), overrides=_CLI_OVERRIDES)
     with DagsterInstance.from_ref(ref) as instance:
         yield instance

@@ -304,7 +304,7 @@ def test_an_unusable_manifest_is_a_usage_error_before_the_night_starts(tmp_path,
     warehouse = tmp_path / "out" / "warehouse.duckdb"
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["run", "--manifest", str(manifest), "--warehouse", str(warehouse)])
+        code = main(["run", "--create", "--manifest", str(manifest), "--warehouse", str(warehouse)])
     assert code == 2, err.getvalue()
     assert err.getvalue().count("\n") == 1 and message in err.getvalue() and "Traceback" not in err.getvalue()
     assert not (warehouse.parent / "data").exists()  # before Dagster: nothing was started or recorded
@@ -409,7 +409,7 @@ def test_a_read_only_data_folder_is_one_line_and_a_recorded_failed_night(tmp_pat
     os.chmod(data, 0o555)  # the folder is read-only; the record of runs in it still writable
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "pipelines", "run", "--landing", str(landing), "--warehouse",
+            [sys.executable, "-m", "pipelines", "run", "--create", "--landing", str(landing), "--warehouse",
              str(tmp_path / "out" / "warehouse.duckdb"), "--data-dir", str(data)],
             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, **respecting_file_modes())
     finally:
@@ -518,7 +518,7 @@ def hostile_night(server, corpus, tmp_path_factory):
     env = {**os.environ, "FW_DOWNLOAD_DEADLINE_SECONDS": "3", "FW_LANDING_SETTLE_SECONDS": "1.5"}
     try:
         night = subprocess.run(
-            [sys.executable, "-m", "pipelines", "run", "--landing", str(landing), "--manifest", str(manifest),
+            [sys.executable, "-m", "pipelines", "run", "--create", "--landing", str(landing), "--manifest", str(manifest),
              "--warehouse", str(warehouse), "--log-level", "ERROR"],
             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, env=env)
     finally:

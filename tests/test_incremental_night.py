@@ -87,7 +87,7 @@ def test_nightly_runs_do_only_new_work(corpus, caplog):
                             sorted((settings.data / "logs").glob("dbt-*.log"), key=lambda p: p.stat().st_mtime_ns))
     assert "unique_function_classes_code" in first_log and "columns_have_data_types" in first_log
     assert "unique_function_classes_code" not in night_log and "columns_have_data_types" not in night_log
-    assert "relationships_fct_three_public_item__item_key__ref_three_public_items_" in night_log
+    assert "relationships_fct_three_public_item_key__item_key__ref_three_public_items_" in night_log
     assert "PASS relationships_stg_report_tables_table_key__table_key__ref_standard_tables_" in night_log
     assert stats["raw/documents"]["changed"] == len(new) and stats["raw/documents"]["full_rebuild"] is False
     quality = stats["expectation_results"]

@@ -60,7 +60,9 @@ def test_real_documents_read_identically_and_fast():
     assert counts == NAMED_TABLE_PAGES
     finance = CORPUS / "final" / "上海市普陀区财政局2024年度部门决算.pdf"
     doc = parse_pdf(finance, "finance")
-    assert doc.table_engines == {"pdfium": 13, "pdfminer": 1}
+    # 12 table pages read by PDFium: the 目录 page, whose entries look like titles, is not read as
+    # a table page any more (it was the 13th)
+    assert doc.table_engines == {"pdfium": 12, "pdfminer": 1}
     assert len(doc.cells) == 565
 
 

@@ -4,7 +4,9 @@ A pure function over the page texts parse.py already extracted (`extract_text(y_
 1. find the narrative: from the 第三部分 heading that is followed by prose (not the one in the
    table of contents) to 第四部分 / 名词解释 / 附件;
 2. join its lines into blocks between section headings (一、… and （一）…), squashing whitespace,
-   so `1511.89` / `万元` split over two lines reads as one figure; page-number lines are dropped;
+   so `1511.89` / `万元` split over two lines (or over a page break) reads as one figure; page
+   numbers (`5`, `- 5 -`, `第5页 共20页`, `5/20`) and running headers or footers (a line printed
+   at the top or bottom of several pages) are dropped, so they never split a sentence or a name;
 3. cut blocks into sentences at 。 and read every number that carries a unit (万元, 元, %, 辆,
    台（套）...) with the words since the previous number (ingest.narrative_rules says what they
    mean); a 年初预算/决算 pair takes its item from the 类/款/项 sentence before it.
@@ -30,7 +32,10 @@ _HEADING1 = re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]")
 _HEADING2 = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]")
 _PART = re.compile(r"^\s*第\s*[一二三四五六七八九十]\s*部\s*分")
 _END = re.compile(r"^(?:第[四五六七八九十]部分|名词解释|附件\d*[：:]?$|附表\d*[：:]?$)")
-_PAGE_NO = re.compile(r"^[-—－–\s]*(?:第)?\d{1,4}(?:页)?[-—－–\s]*$")
+_PAGE_NO = re.compile(
+    r"^[-—－–\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[,，/／]?\s*(?:共\s*)?\d{1,4}(?:\s*页)?)?[-—－–\s]*$")
+# A line at the top or bottom of at least this many pages is a running header or footer.
+_RUNNING_MIN_PAGES = 3
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 # a numbered sub-heading read as a sentence: `2．公务用车购置费支出情况说明。`
 _TOPIC = re.compile(r"^\d{1,2}[．.、][^，,\d]{2,40}(?:情况说明|说明)[。]?$")
@@ -71,16 +76,33 @@ def _extract(page_texts) -> list[NarrativeFigure]:
 
 
 def _lines(page_texts) -> list[tuple[int, str]]:
-    """(page, line) for every line; page numbers (a lone integer at a page's top or bottom) dropped."""
-    out = []
-    for page_no, text in enumerate(page_texts or [], start=1):
+    """(page, line) for every line, without page numbers and running headers or footers.
+
+    A running header or footer is a line printed first or last on at least `_RUNNING_MIN_PAGES`
+    pages (digits ignored, so `某局2024年度部门决算 第5页` repeats): kept in the text, it would be
+    read into the sentence that continues over the page break (`行政运行` read as
+    `行某局2024年度部门决算政运行`)."""
+    pages = []
+    for text in page_texts or []:
         page_lines = [ln.strip() for ln in (text if isinstance(text, str) else "").splitlines()]
-        page_lines = [ln for ln in page_lines if ln]
+        pages.append([ln for ln in page_lines if ln])
+    edges: dict[str, int] = {}
+    for page_lines in pages:
+        for line in {page_lines[0], page_lines[-1]} if page_lines else ():
+            edges[_edge_key(line)] = edges.get(_edge_key(line), 0) + 1
+    running = {key for key, n in edges.items() if n >= _RUNNING_MIN_PAGES}
+    out = []
+    for page_no, page_lines in enumerate(pages, start=1):
         for i, line in enumerate(page_lines):
-            if (i == 0 or i == len(page_lines) - 1) and _PAGE_NO.match(line):
+            at_edge = i == 0 or i == len(page_lines) - 1
+            if at_edge and (_PAGE_NO.match(line) or _edge_key(line) in running):
                 continue
             out.append((page_no, line))
     return out
+
+
+def _edge_key(line: str) -> str:
+    return re.sub(r"\d+", "#", _squash(line))
 
 
 def _squash(text: str) -> str:

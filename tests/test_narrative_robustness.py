@@ -80,3 +80,29 @@ def test_cache_round_trip_and_staging_tables(zhuzhou, tmp_path):
     ).fetchall() == [("规模工业增长率", "≥8.5%", "11.7%", D("6"), D("6"))]
     load_narrative_tables(con, [])  # no loaded documents: empty tables, rebuilt
     assert con.execute("select count(*) from raw.narrative_figures").fetchone()[0] == 0
+
+
+# An item name broken by the page break, with the page furniture printed between its halves: a
+# running header (the department and year at the top of every page) and a `第 5 页 共 20 页`
+# footer. Neither may become part of the name (it was read as `行某某局2024年度部门决算政运行`).
+_RUNNING_HEADER = "某某局2024年度部门决算"
+
+
+@pytest.mark.parametrize("footer", ["第 {n} 页 共 20 页", "- {n} -", "{n}/20", "第{n}页，共20页", "{n}"])
+def test_an_item_name_continued_on_the_next_page(footer):
+    from ingest.narrative import extract_narrative
+
+    pages = [
+        f"{_RUNNING_HEADER}\n第三部分 2024年度部门决算情况说明\n一、收入支出决算总体情况说明\n"
+        f"本年收入合计100.00万元。\n{footer.format(n=4)}",
+        f"{_RUNNING_HEADER}\n八、一般公共预算财政拨款支出决算情况说明\n"
+        f"1.一般公共服务（类）政府办公厅（室）及相关机构事务（款）行\n{footer.format(n=5)}",
+        f"{_RUNNING_HEADER}\n政运行（项）。年初预算为100.00万元，支出决算为120.50万元。\n{footer.format(n=6)}",
+    ]
+    items = [(f.figure_key, f.class_name, f.kuan_name, f.item_name, str(f.value), f.page)
+             for f in extract_narrative(pages) if f.figure_key.startswith("item_")]
+    assert items == [
+        ("item_budget", "一般公共服务", "政府办公厅（室）及相关机构事务", "行政运行", "100.00", 3),
+        ("item_actual", "一般公共服务", "政府办公厅（室）及相关机构事务", "行政运行", "120.50", 3),
+    ]
+

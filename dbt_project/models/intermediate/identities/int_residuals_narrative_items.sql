@@ -1,6 +1,7 @@
 -- Narrative (情况说明) statements about items, one row per statement (int_residual_narrative_figures):
---   narrative_item_final      the 决算数 of a 类/款/项 item = the T5 row found by its printed names
---                             under its class code (a name that matches no row: not evaluable)
+--   narrative_item_final      the 决算数 of a 类/款/项 item = the row found by its printed names
+--                             under its class code, in T5 (T8 / T9 in the 政府性基金 / 国有资本
+--                             sections); a name that matches no row: not evaluable
 --   narrative_comparison_word 决算数 大于/小于/等于(持平) 预算数: relation '>', '<' or '=' between the
 --                             two figures of the same statement (actual = lhs, budget = rhs)
 --   narrative_three_public    三公 预算数 / 决算数 (and items) = T7 budget / final; an empty T7
@@ -28,14 +29,20 @@ cells as (
 
 
 -- ---------------------------------------------------------------------------------------------
--- narrative_item_final: the item's T5 row found by its printed names under its class code
+-- narrative_item_final: the item's row found by its printed names under its class code, in the
+-- table of the narrative's section: 政府性基金 sections speak of T8, 国有资本 sections of T9, all
+-- others of T5. The 项 is looked up under the 款 of the printed name; when no 款 of that name
+-- exists (款 names change between classification years: 行政事业单位离退休 became 行政事业单位养老支出)
+-- the 项 is looked up by its own name under the class, if exactly one row has it.
 -- ---------------------------------------------------------------------------------------------
-t5_rows as (
+item_rows as (
 
-    select document_id, code, row_label, amount, source_unit, page, row_index, cell_ref,
+    select document_id, table_key, code, row_label, amount, source_unit, page, row_index, cell_ref,
            {{ clean_item_name('row_label') }} as clean_label
     from cells
-    where table_key = 't5_general_budget_expenditure' and column_key = 'total' and code is not null
+    where code is not null
+      and ((table_key = 't5_general_budget_expenditure' and column_key = 'total')
+           or (table_key in ('t8_government_fund', 't9_state_capital') and column_key = 'expenditure_total'))
 
 ),
 
@@ -43,6 +50,11 @@ items as (
 
     select
         numbered.*,
+        case
+            when numbered.section like '%政府性基金%' then 't8_government_fund'
+            when numbered.section like '%国有资本%' then 't9_state_capital'
+            else 't5_general_budget_expenditure'
+        end                                                                  as item_table,
         {{ clean_item_name('numbered.kuan_name') }} as clean_kuan,
         {{ clean_item_name('numbered.item_name') }} as clean_item,
         'item_actual:' || coalesce(numbered.class_code, '?') || '/' || coalesce(numbered.kuan_name, '')
@@ -55,22 +67,47 @@ items as (
 
 ),
 
-item_matches as (
+matches_by_kuan as (
 
-    select items.figure_id, t5_rows.*
+    select items.figure_id, item_rows.*
     from items
-    inner join t5_rows as kuan
+    inner join item_rows as kuan
         on  kuan.document_id = items.document_id
+        and kuan.table_key = items.item_table
         and length(kuan.code) = 5
         and left(kuan.code, 3) = items.class_code
         and kuan.clean_label = items.clean_kuan
-    inner join t5_rows
-        on  t5_rows.document_id = items.document_id
+    inner join item_rows
+        on  item_rows.document_id = items.document_id
+        and item_rows.table_key = items.item_table
         and (
-            (items.clean_item is not null and length(t5_rows.code) = 7
-             and left(t5_rows.code, 5) = kuan.code and t5_rows.clean_label = items.clean_item)
-            or (items.clean_item is null and t5_rows.code = kuan.code)
+            (items.clean_item is not null and length(item_rows.code) = 7
+             and left(item_rows.code, 5) = kuan.code and item_rows.clean_label = items.clean_item)
+            or (items.clean_item is null and item_rows.code = kuan.code)
         )
+
+),
+
+matches_by_item as (
+
+    select items.figure_id, item_rows.*
+    from items
+    inner join item_rows
+        on  item_rows.document_id = items.document_id
+        and item_rows.table_key = items.item_table
+        and length(item_rows.code) = 7
+        and left(item_rows.code, 3) = items.class_code
+        and item_rows.clean_label = items.clean_item
+    where items.clean_item is not null
+      and items.figure_id not in (select figure_id from matches_by_kuan)
+
+),
+
+item_matches as (
+
+    select * from matches_by_kuan
+    union all
+    select * from matches_by_item
 
 ),
 
@@ -85,8 +122,8 @@ item_terms as (
             when items.class_code is null then 'class ' || coalesce(items.class_name, '?') || ' not resolved to a function code'
             when coalesce(matched.n_codes, 0) = 0
                 then 'item ' || coalesce(items.kuan_name, '?') || ' / ' || coalesce(items.item_name, '-')
-                     || ' not found by name under 类 ' || items.class_code || ' in t5_general_budget_expenditure'
-            when matched.n_codes > 1 then 'item name matches several T5 rows'
+                     || ' not found by name under 类 ' || items.class_code || ' in ' || items.item_table
+            when matched.n_codes > 1 then 'item name matches several rows of ' || items.item_table
         end                                                                  as problem
     from items
     left join (
@@ -97,7 +134,7 @@ item_terms as (
     union all
 
     select
-        items.document_id, 'narrative_item_final', 't5_general_budget_expenditure', items.item_statement, 'rhs',
+        items.document_id, 'narrative_item_final', item_matches.table_key, items.item_statement, 'rhs',
         item_matches.amount, item_matches.source_unit, item_matches.page, item_matches.row_index,
         item_matches.cell_ref, '=', null
     from items

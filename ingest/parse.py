@@ -73,6 +73,7 @@ class _OpenTable:
             if key is not None and (prow.side, key) in self.totals:
                 if self.totals[(prow.side, key)] == amounts:
                     self.repeated.setdefault(page_no, []).extend(amounts.values())
+                    self.table.repeated_totals += 1
                     continue
             elif key is not None:
                 self.totals[(prow.side, key)] = amounts
@@ -87,7 +88,8 @@ class _OpenTable:
             t.note = "located; the parser for this table family is not written yet"
         elif t.status == "parsed" and not any(c.amount is not None for c in self.cells):
             t.status = "empty"
-            t.note = note or "no amounts in the table"
+            # only a note printed on the page (本表无数据…): identity empty_table_note checks it
+            t.note = note
         elif note and t.status == "parsed":
             t.note = note
         return t

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 # 2026.12.03: titles anywhere on a page, the 目录, parse coverage, section-scoped narrative; rotated
 # pages read upright and pages pdfminer misses read from a re-saved copy (ingest/readable.py)
-PARSER_VERSION = "2026.12.03-running-headers-12"
+PARSER_VERSION = "2026.12.03-running-headers-repeated-totals-13"
 
 
 class CellText(str):
@@ -60,6 +60,9 @@ class ReportTable:
     amount_tokens: int | None = None
     amounts_read: int | None = None
     unaccounted: str | None = None
+    # total rows (合计) printed again with the same amounts: read once, the repeats counted here
+    # (identity repeated_total_agrees); a repeat with other amounts stays a row of its own
+    repeated_totals: int = 0
 
 
 @dataclass

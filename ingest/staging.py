@@ -26,7 +26,7 @@ from ingest.staging_narrative import insert_narrative_rows, load_narrative_table
 from ingest.workers import cache_path, local_cache_files
 
 # Bump when a raw.* or pipeline.* table changes shape: the working file is then rebuilt in full.
-STAGING_SCHEMA_VERSION = "6"
+STAGING_SCHEMA_VERSION = "7"
 
 _STATE_DDL = """
 create schema if not exists pipeline;
@@ -49,7 +49,7 @@ create or replace table raw.documents (
 create or replace table raw.report_tables (
     document_id varchar, table_key varchar, title varchar, first_page integer, last_page integer,
     status varchar, note varchar, unit varchar, row_count integer,
-    amount_tokens integer, amounts_read integer, unaccounted varchar
+    amount_tokens integer, amounts_read integer, unaccounted varchar, repeated_totals integer
 );
 create or replace table raw.table_cells (
     document_id varchar, table_key varchar, page integer, row_index integer, row_label varchar,
@@ -61,7 +61,7 @@ create or replace table raw.table_cells (
 _TABLES_JSON = (
     "STRUCT(table_key VARCHAR, title VARCHAR, first_page INTEGER, last_page INTEGER, "
     "status VARCHAR, note VARCHAR, unit VARCHAR, row_count INTEGER, amount_tokens INTEGER, "
-    "amounts_read INTEGER, unaccounted VARCHAR)[]"
+    "amounts_read INTEGER, unaccounted VARCHAR, repeated_totals INTEGER)[]"
 )
 _CELLS_JSON = (
     "STRUCT(table_key VARCHAR, page INTEGER, row_index INTEGER, row_label VARCHAR, code VARCHAR, "
@@ -125,7 +125,8 @@ def _insert_table_rows(con: duckdb.DuckDBPyConnection, files: list[str]) -> None
         con.execute(
             f"""insert into raw.report_tables
             select document_id, t.table_key, t.title, t.first_page, t.last_page, t.status, t.note,
-                   t.unit, t.row_count, t.amount_tokens, t.amounts_read, t.unaccounted
+                   t.unit, t.row_count, t.amount_tokens, t.amounts_read, t.unaccounted,
+                   coalesce(t.repeated_totals, 0)
             from (select document_id, unnest(tables) as t from {source})
             order by document_id, t.first_page, t.table_key""",
             {"files": files},

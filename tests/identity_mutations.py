@@ -141,7 +141,8 @@ def break_instance(con, identity_id: str, row: tuple, bump: int) -> Target:
 
 def break_document_level(con, identity_id: str, row: tuple) -> Target:
     """complete_*, meta_* and the text checks: a missing table, a wrong year or name in the
-    narrative, a placeholder, a typographic defect, a share without its % sign."""
+    narrative, a placeholder, a typographic defect, a share without its % sign, an empty table
+    without its note, a total printed again with other amounts."""
     instance_id, document_id, subject, _cells = row
     department, year = con.execute(
         "select department, fiscal_year from raw.documents where document_id = ?", [document_id]
@@ -179,6 +180,23 @@ def break_document_level(con, identity_id: str, row: tuple) -> Target:
             [document_id, document_id],
         )
         how, touched = "a share is now printed without its % sign", {"narrative"}
+    elif identity_id == "empty_table_note":
+        con.execute("update raw.report_tables set note = null where document_id = ? and table_key = ?",
+                    [document_id, subject])
+        how, touched = f"table {subject} is now printed empty without its note", {subject}
+    elif identity_id == "repeated_total_agrees":
+        # the total row printed once more, one amount changed: a row of its own, as the parser keeps it
+        con.execute(
+            """insert into raw.table_cells
+               select document_id, table_key, page, row_index + 10000, row_label, code, line_key, side, column_key,
+                      raw_text, amount + case when row_number() over (order by column_key) = 1 then 1 else 0 end,
+                      x0, top, x1, bottom
+               from raw.table_cells
+               where document_id = ? and table_key = ? and code is null and line_key = 'total'
+               qualify row_index = min(row_index) over ()""",
+            [document_id, subject],
+        )
+        how, touched = f"the 合计 of {subject} printed again with one amount 1.00 higher", {subject}
     else:  # pragma: no cover
         raise AssertionError(identity_id)
     return Target(identity_id, instance_id, document_id, subject, frozenset(touched), how)

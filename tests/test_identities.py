@@ -21,7 +21,7 @@ import pytest
 
 from expectations.catalogue import load_catalogue
 from expectations.runner import run_validations
-from tests.conftest import CZJ, SHGZ, require_corpus
+from tests.conftest import CZJ, FOSHAN, SHGZ, require_corpus
 from tests.identity_mutations import (
     Target,
     _touched,
@@ -34,7 +34,7 @@ from tests.identity_mutations import (
 
 CATALOGUE = load_catalogue()
 DOCUMENT_LEVEL = ("complete_tables_present", "meta_fiscal_year", "meta_department_name", "meta_no_placeholders",
-                  "text_typography", "narrative_percent_sign")
+                  "text_typography", "narrative_percent_sign", "empty_table_note", "repeated_total_agrees")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,8 @@ def base(tmp_path_factory):
     landing = root / "landing"
     generate_corpus(landing / "demo", count=9, seed=2024)
     shutil.rmtree(landing / "demo" / "_truth")
-    for pdf in (CZJ, SHGZ):
+    # 佛山 prints its 合计 rows again on continuation pages (repeated_total_agrees holds there)
+    for pdf in (CZJ, SHGZ, FOSHAN):
         shutil.copy(pdf, landing / pdf.name)
     warehouse = root / "out" / "warehouse.duckdb"
     with contextlib.redirect_stdout(io.StringIO()):
@@ -59,7 +60,7 @@ def base(tmp_path_factory):
 
 def _touches(identity_id: str, row: tuple) -> frozenset[str]:
     """The tables (and 'narrative') a mutation of this instance changes."""
-    if identity_id == "complete_tables_present":
+    if identity_id in ("complete_tables_present", "empty_table_note", "repeated_total_agrees"):
         return frozenset({row[2]})
     if identity_id in ("meta_fiscal_year", "meta_department_name"):
         return frozenset({"narrative"})

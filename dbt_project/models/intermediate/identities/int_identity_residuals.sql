@@ -4,7 +4,7 @@
 --   int_residuals_t1_t4 (T1, T4), int_residuals_t2_t3_t5 (T2, T3, T5), int_residuals_t6_t7 (T6, T7),
 --   int_residuals_cross_tables, int_residuals_narrative, int_residuals_narrative_items,
 --   int_residuals_narrative_changes,
---   int_residuals_completeness,
+--   int_residuals_completeness, int_residuals_repeated_totals,
 --   int_residuals_metadata.
 --
 --   lhs, rhs    sums of the printed amounts on each side (blank cells count as 0)
@@ -150,6 +150,8 @@ components as (
     select * from {{ changed_documents(ref('int_residuals_narrative_changes')) }}
     union all
     select * from {{ changed_documents(ref('int_residuals_completeness')) }}
+    union all
+    select * from {{ changed_documents(ref('int_residuals_repeated_totals')) }}
     union all
     select * from {{ changed_documents(ref('int_residuals_metadata')) }}
 

@@ -1,12 +1,16 @@
 -- complete_tables_present: one instance per loaded document and standard table (T1..T9).
--- lhs = 1 when the table is there (located, whatever its parse status; or present and empty
--- with a note saying why), 0 when it is missing or empty without a note; rhs = 1. Unit 'count',
+-- lhs = 1 when the table is there (located, whatever its parse status, empty included), 0 when
+-- it is missing; rhs = 1. Unit 'count',
 -- tolerance 0. A missing table is not evaluable (never failed) when the parser could have
 -- missed it: the document has a 决算表 with a title no spec knows (table_key 'unknown'), or no
 -- standard table was located at all (layout not recognised).
 -- The document's own 目录 decides which tables it has (raw.documents.toc_tables): a table its
 -- 目录 does not list is not required (passes, saying so); a table it lists but that is not
 -- there fails (unless unrecognised titles say the parser may have missed it: not evaluable).
+--
+-- empty_table_note: one instance per table printed empty (availability 'empty'): lhs = 1 when the
+-- page prints a note saying why (本表无数据, 无此项, 无相关数据: the parser keeps only such a note
+-- for an empty table), 0 when it prints the empty grid alone; rhs = 1.
 {%- set documents_relation = source('raw', 'documents') %}
 {%- set has_toc = false %}
 {%- if execute %}
@@ -72,7 +76,6 @@ instances as (
                  and tables.table_key not in ('t1_summary', 't2_income', 't3_expenditure', 't5_general_budget_expenditure')
                 then 1
             when tables.availability = 'missing' then 0
-            when tables.availability = 'empty' and nullif(trim(tables.note), '') is null then 0
             else 1
         end as decimal(18, 2))                                                 as lhs,
         cast(1 as decimal(18, 2))                                              as rhs,
@@ -91,8 +94,6 @@ instances as (
             else coalesce(tables.title, '') || ' p' || tables.first_page
                  || case when tables.last_page > tables.first_page then '-' || tables.last_page else '' end
                  || ' ' || tables.availability
-                 || case when tables.availability = 'empty'
-                        then coalesce(' (note: ' || nullif(trim(tables.note), '') || ')', ' without a note') else '' end
         end                                                                    as cells,
         '='                                                                    as relation,
         case
@@ -115,7 +116,31 @@ instances as (
     left join unknown_titles
         on unknown_titles.document_id = tables.document_id
 
+),
+
+empty_notes as (
+
+    select
+        tables.document_id,
+        'empty_table_note'                                                     as identity_id,
+        tables.table_key,
+        tables.table_key                                                       as subject,
+        cast(case when nullif(trim(tables.note), '') is null then 0 else 1 end as decimal(18, 2)) as lhs,
+        cast(1 as decimal(18, 2))                                              as rhs,
+        2                                                                      as term_count,
+        range(tables.first_page, tables.last_page + 1)                         as page_list,
+        'T' || tables.table_no || ' ' || coalesce(tables.title, tables.table_key) || ' p' || tables.first_page
+            || ' empty, ' || coalesce('note: ' || nullif(trim(tables.note), ''), 'no note saying why (本表无数据)') as cells,
+        '='                                                                    as relation,
+        cast(null as varchar)                                                  as problem,
+        'count'                                                                as source_unit
+    from tables
+    where tables.availability = 'empty'
+
 )
 
 select {{ residual_output_columns('instances') }}
 from instances
+union all
+select {{ residual_output_columns('empty_notes') }}
+from empty_notes

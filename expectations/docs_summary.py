@@ -1,12 +1,18 @@
-"""A review summary at the top of the Data Docs index: what is open, in words, whatever GX says.
+"""A review summary in the Data Docs: what is open, in words, at the top of the index and of the
+run's own validation page.
 
-GX's index lists validation runs with GX's verdict; a night that validated no instance (nothing
-changed) shows as "Succeeded 100 %" while failures of earlier nights are still open, and its
-tables name instances by a 64-character id. This block, written into ``index.html`` after every
-validation (between markers, replaced each time), says first whether anything is open, and lists
-the open and decided failures with the document, the identity in Chinese, both sides with their
-unit, the difference, the pages and the short id that `review show` / `review decide` take; the
-review site (`python -m pipelines review serve`) shows the pages themselves.
+GX decides each run's status itself: its failure tables name a failing row by the review id,
+document, pages and both sides with their unit (the readable columns of the frame it validates,
+`suites.READABLE_COLUMNS`), and a run that validated nothing while failures are open is GX's own
+"Failed" (`suites.run_scope_expectation`). What GX cannot say is how many failures are open and
+which of them a steward decided: the decisions live outside the warehouse's GX project, and an
+expectation's description is fixed in the stored suite. So this block is written into GX's
+generated ``index.html`` and into the run's validation page after every validation, between
+markers (replaced each time, nothing else of GX's HTML is touched): whether anything is open
+("nothing validated this run; N failures open" for a night that checked nothing), and the open
+and decided failures with the document, the identity in Chinese, both sides with their unit, the
+difference, the pages and the short id that `review show` / `review decide` take; the review site
+(`python -m pipelines review serve`) shows the pages themselves.
 """
 from __future__ import annotations
 
@@ -49,7 +55,10 @@ def summary_html(rows: list[tuple], validated_now: int, instances: int) -> str:
     scope = (f"this run validated {validated_now} of {instances} identity instances"
              + ("; the others keep the outcome of the night that validated them" if validated_now < instances else ""))
     if validated_now == 0:
-        scope += ". GX's own page below says 'Succeeded' for this run because it checked nothing"
+        verdict = (f"Nothing validated this run; {open_count} failures open ({decided} decided by a steward)"
+                   if open_count else f"Nothing validated this run; no failure open ({decided} decided by a steward)")
+        if open_count:
+            scope += ". GX marks this run Failed for that reason (its '[run]' expectation), not a clean result"
     lines = [START,
              f'<section style="margin:1em;padding:1em;border:3px solid {colour};background:#fff;font-family:sans-serif">',
              f'<h2 style="color:{colour};margin-top:0">{e(verdict)}</h2>',
@@ -75,15 +84,30 @@ def summary_html(rows: list[tuple], validated_now: int, instances: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_pages(data_docs_dir: Path, run_id: str) -> list[Path]:
+    """GX's validation page(s) of `run_id`: validations/<suite>/<run name>/<run time>/<batch>.html."""
+    validations = Path(data_docs_dir) / "validations"
+    if not validations.is_dir():
+        return []
+    return sorted(page for suite in validations.iterdir() if (suite / run_id).is_dir()
+                  for page in (suite / run_id).rglob("*.html"))
+
+
+def _insert(page: Path, block: str) -> None:
+    text = _BLOCK.sub("", page.read_text(encoding="utf-8"))
+    match = _BODY.search(text)
+    text = text[:match.end()] + "\n" + block + text[match.end():] if match else block + text
+    page.write_text(text, encoding="utf-8")
+
+
 def write_review_summary(con: "duckdb.DuckDBPyConnection", data_docs_dir: Path, validated_now: int,
-                         instances: int) -> Path | None:
-    """Put the summary at the top of `<data_docs_dir>/index.html` (replacing the previous one)."""
+                         instances: int, run_id: str | None = None) -> Path | None:
+    """Put the summary at the top of `<data_docs_dir>/index.html` and of the run's own validation
+    page(s) (replacing the previous one); returns the index."""
     index = Path(data_docs_dir) / "index.html"
     if not index.is_file():
         return None
     block = summary_html(_failures(con), validated_now, instances)
-    text = _BLOCK.sub("", index.read_text(encoding="utf-8"))
-    match = _BODY.search(text)
-    text = text[:match.end()] + "\n" + block + text[match.end():] if match else block + text
-    index.write_text(text, encoding="utf-8")
+    for page in [index, *(run_pages(data_docs_dir, run_id) if run_id else [])]:
+        _insert(page, block)
     return index

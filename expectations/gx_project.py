@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from .catalogue import Catalogue
-from .suites import SUITE_NAME, build_suite, interpret_validation_result, result_format
+from .suites import (REVIEW_ID_COLUMN, RUN_SCOPE_PARAMETER, SUITE_NAME, build_suite,
+                     interpret_validation_result, result_format)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -169,8 +170,12 @@ def run_checkpoint(
     run_id: str,
     validated_at: datetime,
     keep_runs: int,
+    open_elsewhere: int = 0,
 ) -> tuple[set[str], bool]:
-    """Run the checkpoint; return (failing instance ids, GX suite success)."""
+    """Run the checkpoint; return (failing instance ids, GX suite success).
+
+    ``open_elsewhere``: failures of earlier runs, carried into this one, that are still open;
+    with an empty frame GX then says "Failed" (see `suites.run_scope_expectation`)."""
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.core.run_identifier import RunIdentifier
@@ -205,12 +210,14 @@ def run_checkpoint(
 
     result = checkpoint.run(
         batch_parameters={"dataframe": frame},
+        expectation_parameters={RUN_SCOPE_PARAMETER: 1 if open_elsewhere else 0},
         run_id=RunIdentifier(run_name=run_id, run_time=validated_at.replace(tzinfo=timezone.utc)),
     )
     validation_results = list(result.run_results.values())
     if len(validation_results) != 1:
         raise RuntimeError(f"expected one validation result, got {len(validation_results)}")
-    outcomes = interpret_validation_result(validation_results[0], expected_counts)
+    instance_ids = dict(zip(frame[REVIEW_ID_COLUMN].astype(str), frame["instance_id"].astype(str)))
+    outcomes = interpret_validation_result(validation_results[0], expected_counts, instance_ids)
     failed: set[str] = set()
     for outcome in outcomes.values():
         failed |= outcome.failed_instance_ids

@@ -8,6 +8,7 @@ floor(tolerance_per_term x unit factor x term_count x 100).
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from .catalogue import Catalogue
@@ -214,22 +215,66 @@ def _check_model(con: "duckdb.DuckDBPyConnection", schema: str, relation: str) -
     return {c for c in (UNIT_COLUMN, RELATION_COLUMN, CELLS_COLUMN) if c in columns}
 
 
+#: The readable columns of the frame GX validates (see `expectations.suites.READABLE_COLUMNS`): GX
+#: names a failing row by them in its own Data Docs tables, and the runner maps the review id back
+#: to the instance. Amounts are cast to text by DuckDB from DECIMAL (exact, as printed).
+def _side(column: str) -> str:
+    return (f"CASE WHEN r.{column} IS NULL THEN '—' "
+            f"WHEN r.unit = '%' THEN CAST(r.{column} AS VARCHAR) || '%' "
+            f"WHEN r.unit = 'count' THEN CAST(r.{column} AS VARCHAR) "
+            f"ELSE CAST(r.{column} AS VARCHAR) || ' ' || coalesce(r.unit, '万元') END")
+
+
 def _gx_frame(
     con: "duckdb.DuckDBPyConnection", catalogue: Catalogue
 ) -> tuple["pd.DataFrame", dict[str, int]]:
-    """The integer-only frame GX validates, and the expected row count per identity."""
+    """The frame GX validates, and the expected row count per identity.
+
+    GX decides on integers only (``deviation_cents``, ``tolerance_cents``); the other columns are
+    text for a steward: the review id (`review show ID`; the short id, or the full instance id
+    for the rare rows whose short ids collide), the document (department and year), the pages and
+    both sides with their unit."""
+    from .review_report import short_id
+    from .suites import READABLE_COLUMNS, REVIEW_ID_COLUMN
+
+    has_documents = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'documents'"
+    ).fetchall()[0][0]
+    document = "left(r.document_id, 12)"
+    join = ""
+    if has_documents:
+        document = ("coalesce(d.department || ' ' || CAST(d.fiscal_year AS VARCHAR), d.department, "
+                    "d.file_name, left(r.document_id, 12))")
+        join = "LEFT JOIN raw.documents AS d ON d.document_id = r.document_id"
     frame = con.execute(
-        """
-        SELECT instance_id, identity_id, deviation_cents,
-               coalesce(tolerance_cents, 0) AS tolerance_cents
-        FROM _fw_residuals WHERE route = 'validate'
-        ORDER BY identity_id, instance_id
+        f"""
+        SELECT r.instance_id, r.identity_id, r.deviation_cents,
+               coalesce(r.tolerance_cents, 0) AS tolerance_cents,
+               coalesce({document}, '—') AS document,
+               coalesce(replace(r.pages, ',', ', '), '—') AS pages,
+               {_side("lhs")} AS left_side,
+               {_side("rhs")} AS right_side
+        FROM _fw_residuals AS r {join}
+        WHERE r.route = 'validate'
+        ORDER BY r.identity_id, r.instance_id
         """
     ).df()
     frame = frame.astype(
         {"instance_id": "object", "identity_id": "object", "deviation_cents": "Int64",
          "tolerance_cents": "int64"}
     ).reset_index(drop=True)
+    shorts = [short_id(i) for i in frame["instance_id"]]
+    seen: dict[str, int] = {}
+    for value in shorts:
+        seen[value] = seen.get(value, 0) + 1
+    frame[REVIEW_ID_COLUMN] = [v if seen[v] == 1 else i for v, i in zip(shorts, frame["instance_id"])]
+    frame = frame.rename(columns={"document": READABLE_COLUMNS[1], "pages": READABLE_COLUMNS[2],
+                                  "left_side": READABLE_COLUMNS[3], "right_side": READABLE_COLUMNS[4]})
+    # GX 1.24 puts these values into its Data Docs pages as they are (no HTML escaping), and the
+    # department, pages and subject come from a PDF: escaped here, once
+    for column in READABLE_COLUMNS:
+        frame[column] = [html.escape(str(v)) for v in frame[column]]
+        frame[column] = frame[column].astype("object")
     expected = {identity_id: 0 for identity_id in catalogue.ids}
     for identity_id, count in frame["identity_id"].value_counts().items():
         expected[str(identity_id)] = int(count)

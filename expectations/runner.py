@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .catalogue import Catalogue, load_catalogue
@@ -70,6 +70,8 @@ from .gx_project import SUITE_FINGERPRINT_FILE, run_checkpoint  # noqa: F401  (r
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
 
+    from .review import Decision
+
 log = logging.getLogger(__name__)
 
 
@@ -88,6 +90,7 @@ class ValidationSummary:
     offline_issues: tuple[str, ...] = ()  # external references left in Data Docs (expected: none)
     timings: dict[str, float] = field(default_factory=dict)
     validated_instances: int = 0  # instances decided in this run (the rest were carried over)
+    open_carried: int = 0  # failures carried over from the previous run and still open
 
     @property
     def failed_errors(self) -> int:
@@ -110,6 +113,7 @@ def run_validations(
     document_ids: "set[str] | None" = None,
     keep_only_this_run: bool = False,
     progress: "Callable[[str], None] | None" = None,
+    decisions: "Iterable[Decision] | None" = None,
 ) -> ValidationSummary:
     """Validate the identity residuals; write ``quality.*``; build offline Data Docs.
 
@@ -124,6 +128,9 @@ def run_validations(
     validation result (and page) in the GX store / Data Docs (results in DuckDB are never pruned).
     Re-running an existing ``run_id`` replaces its rows and its Data Docs page.
     ``progress`` receives one short line per phase (read, GX checkpoint, results, Data Docs).
+    ``decisions`` (the stewards', `expectations.review.read_decisions`) tell which failures carried
+    from the previous run are still open: a run that validates nothing while some are is GX's
+    "Failed", not a green success (`suites.run_scope_expectation`).
     """
     import duckdb
 
@@ -158,6 +165,7 @@ def run_validations(
                 "ORDER BY 1"
             ).fetchall()
         )
+        open_elsewhere = _carried_open_failures(con, carried, decisions or ())
         timings["read_residuals_s"] = time.perf_counter() - t0
         say(f"validation: {in_scope} identity instances to check with great-expectations "
             f"({timings['read_residuals_s']:.1f} s)")
@@ -172,6 +180,7 @@ def run_validations(
             run_id=run_id,
             validated_at=validated_at,
             keep_runs=keep_runs,
+            open_elsewhere=open_elsewhere,
         )
         timings["gx_s"] = time.perf_counter() - t1
         say(f"validation: great-expectations checkpoint done ({timings['gx_s']:.1f} s)")
@@ -214,6 +223,7 @@ def run_validations(
         offline_issues=issues,
         timings=timings,
         validated_instances=int(in_scope),
+        open_carried=open_elsewhere,
     )
     log.info(
         "expectations run %s: %d instances, %d passed, %d failed, %d not evaluated (%.1f s)",
@@ -246,6 +256,24 @@ def _scope(con: Any, document_ids: "set[str] | None", run_id: str) -> str | None
                     SELECT DISTINCT document_id FROM {RESULTS_TABLE}
                     WHERE run_id = ? AND document_id IS NOT NULL""", [previous[0][0]])
     return previous[0][0]
+
+
+def _carried_open_failures(con: Any, previous_run: str | None, decisions: "Iterable[Decision]") -> int:
+    """How many failures of ``previous_run`` this run carries forward (their documents are not
+    validated now) that no steward decided on these values."""
+    from .review import STATE_DECIDED, latest_by_instance, review_state
+
+    if previous_run is None:
+        return 0
+    rows = con.execute(
+        f"""SELECT instance_id, lhs, rhs, diff FROM {RESULTS_TABLE}
+            WHERE run_id = ? AND status = '{STATUS_FAILED}'
+              AND document_id IN (SELECT document_id FROM _fw_documents)
+              AND document_id NOT IN (SELECT document_id FROM _fw_residuals WHERE document_id IS NOT NULL)""",
+        [previous_run]).fetchall()
+    latest = latest_by_instance(decisions)
+    return sum(1 for instance_id, lhs, rhs, diff in rows
+               if review_state(latest.get(instance_id), lhs, rhs, diff) != STATE_DECIDED)
 
 
 def _carry_forward(con: Any, previous_run: str, run_id: str, validated_at: datetime) -> None:

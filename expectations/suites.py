@@ -43,18 +43,26 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SUITE_NAME = "fiscal_identities"
 
-#: Columns of the frame handed to GX (one row per evaluable instance).
-FRAME_COLUMNS: tuple[str, ...] = ("instance_id", "identity_id", "deviation_cents", "tolerance_cents")
+#: The id `review show` / `review decide` take (short id of the instance), in the frame GX validates.
+REVIEW_ID_COLUMN = "review id"
+#: Text columns of the frame, for a steward: GX lists a failing row by them in its Data Docs
+#: tables (``unexpected_index_column_names``) instead of the 64-character instance id.
+READABLE_COLUMNS: tuple[str, ...] = (REVIEW_ID_COLUMN, "document", "pages", "left side", "right side")
+#: Columns of the frame handed to GX (one row per evaluable instance): GX decides on the two
+#: integers; instance_id is not shown (the runner maps the review id back to it).
+FRAME_COLUMNS: tuple[str, ...] = ("instance_id", "identity_id", "deviation_cents", "tolerance_cents",
+                                  *READABLE_COLUMNS)
 
 CHECK_COMPUTABLE = "computable"
 CHECK_TOLERANCE = "within_tolerance"
 
 
 def result_format() -> dict[str, Any]:
-    """COMPLETE results, with failing rows identified by ``instance_id``."""
+    """COMPLETE results, failing rows named by the readable columns (review id, document, pages,
+    both sides with their unit): GX renders them as the columns of its Data Docs failure tables."""
     return {
         "result_format": "COMPLETE",
-        "unexpected_index_column_names": ["instance_id"],
+        "unexpected_index_column_names": list(READABLE_COLUMNS),
         "return_unexpected_index_query": False,
     }
 
@@ -65,7 +73,8 @@ def _description(identity: Identity, check: str) -> str:
     else:
         what = (
             f"|diff| ≤ {identity.tolerance_per_term} 万元 × term_count "
-            f"({identity.severity})"
+            f"({identity.severity}); GX's unexpected value is the pair (deviation, tolerance) in "
+            "cents of the printed unit, in either order"
         )
     return f"[{identity.id}] {identity.description_zh} — {identity.description_en}: {what}"
 
@@ -105,6 +114,32 @@ def expectations_for(identity: Identity) -> list[Any]:
     ]
 
 
+#: The suite parameter of `run_scope_expectation`: 1 when failures of earlier runs are open, else 0.
+RUN_SCOPE_PARAMETER = "min_instances_validated"
+CHECK_RUN_SCOPE = "run_scope"
+
+
+def run_scope_expectation() -> Any:
+    """A run that validated nothing while failures are open is not a clean result.
+
+    A night with no changed document hands GX an empty frame: every expectation holds vacuously
+    and GX would mark the run "Succeeded" (green, 100 %) in its Data Docs index and on the run's
+    page while failures of earlier nights are still open. This expectation asks the frame for
+    at least ``$min_instances_validated`` rows; the runner passes 1 when failures carried from
+    earlier runs are open (not decided by a steward on these values) and 0 otherwise, so such a
+    run is GX's own "Failed", with this description saying why, and any other run is decided by
+    the identities alone."""
+    import great_expectations as gx
+
+    return gx.expectations.ExpectTableRowCountToBeBetween(
+        min_value={"$PARAMETER": RUN_SCOPE_PARAMETER},
+        description=("[run] nothing validated this run while failures of earlier runs are open is not a "
+                     "clean result: at least one identity instance must be validated, or no failure "
+                     "be open (the review summary at the top of the index counts them)"),
+        meta={"check": CHECK_RUN_SCOPE},
+    )
+
+
 def build_suite(catalogue: Catalogue, name: str = SUITE_NAME) -> "ExpectationSuite":
     """An unsaved ExpectationSuite with the expectations of every catalogue identity."""
     import great_expectations as gx
@@ -114,7 +149,7 @@ def build_suite(catalogue: Catalogue, name: str = SUITE_NAME) -> "ExpectationSui
     # 4 s of every validation run).
     return gx.ExpectationSuite(
         name=name,
-        expectations=[e for identity in catalogue for e in expectations_for(identity)],
+        expectations=[*(e for identity in catalogue for e in expectations_for(identity)), run_scope_expectation()],
         meta={
             "generated_from": str(catalogue.path) if catalogue.path else "catalogue",
             "identities": list(catalogue.ids),
@@ -136,11 +171,13 @@ class IdentityOutcome:
 def interpret_validation_result(
     validation_result: Any,
     expected_counts: Mapping[str, int],
+    instance_ids: Mapping[str, str],
 ) -> dict[str, IdentityOutcome]:
     """Failing instance ids per identity, taken from GX's own ``unexpected_index_list``.
 
     ``expected_counts`` is the number of frame rows per identity; every expectation must have
     seen exactly that many rows (guards against a row_condition that silently matched nothing).
+    ``instance_ids`` maps the frame's review ids (what GX names a failing row by) to instance ids.
     Raises :class:`ValidationResultError` when an expectation raised or counts disagree.
     """
     outcomes = {identity_id: IdentityOutcome(identity_id) for identity_id in expected_counts}
@@ -151,6 +188,9 @@ def interpret_validation_result(
         meta = (config.meta or {}) if config is not None else {}
         identity_id = meta.get("identity_id")
         check = meta.get("check")
+        if check == CHECK_RUN_SCOPE and _raised(result.exception_info or {}):
+            raise ValidationResultError(f"the run-scope expectation raised: "
+                                        f"{_exception_message(result.exception_info)}")
         if identity_id not in outcomes:
             continue  # an identity with no rows in the frame and not expected: nothing to map
         exception_info = result.exception_info or {}
@@ -168,7 +208,7 @@ def interpret_validation_result(
             )
         outcome = outcomes[identity_id]
         outcome.element_count = element_count
-        failed = _unexpected_instance_ids(payload.get("unexpected_index_list") or [])
+        failed = _unexpected_instance_ids(payload.get("unexpected_index_list") or [], instance_ids)
         unexpected_count = int(payload.get("unexpected_count") or 0)
         if len(failed) != unexpected_count:
             raise ValidationResultError(
@@ -189,15 +229,15 @@ def interpret_validation_result(
     return outcomes
 
 
-def _unexpected_instance_ids(items: Iterable[Any]) -> set[str]:
+def _unexpected_instance_ids(items: Iterable[Any], instance_ids: Mapping[str, str]) -> set[str]:
     ids: set[str] = set()
     for item in items:
-        if isinstance(item, Mapping) and "instance_id" in item:
-            ids.add(str(item["instance_id"]))
-        else:
+        review_id = item.get(REVIEW_ID_COLUMN) if isinstance(item, Mapping) else None
+        if review_id is None or str(review_id) not in instance_ids:
             raise ValidationResultError(
-                f"unexpected_index_list entry without instance_id: {item!r}"
+                f"unexpected_index_list entry without a review id of the frame: {item!r}"
             )
+        ids.add(instance_ids[str(review_id)])
     return ids
 
 

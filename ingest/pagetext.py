@@ -23,6 +23,16 @@ import pypdfium2.raw as pdfium_c
 from ingest.tables.pdfium_objects import UnsupportedPage, page_objects
 
 
+def upright_turn(rotation: int, angle: int | None) -> int | None:
+    """The turn (degrees counter-clockwise) ingest/readable.py gives a page of this /Rotate and
+    text angle (`PdfiumPages._text_angle`), 0 when only its /Rotate is dropped; None when the page
+    is left as it is (upright text without /Rotate, or no text). The review site's page images
+    (pipelines/review_site/pages.py) map the parser's rectangles back to the page through it."""
+    if angle is None or not (angle or rotation % 360):
+        return None
+    return angle
+
+
 class PageTextError(Exception):
     pass
 
@@ -86,8 +96,8 @@ class PdfiumPages:
         is not upright in its own coordinates or that carries a /Rotate (0 then: only /Rotate is
         dropped). Pages without text are left alone. Reads the texts if not read yet."""
         self.texts()
-        return {index: angle or 0 for index, (rotation, angle) in enumerate(self._orientation)
-                if angle is not None and (angle or rotation % 360)}
+        return {index: turn for index, (rotation, angle) in enumerate(self._orientation)
+                if (turn := upright_turn(rotation, angle)) is not None}
 
     def table_objects(self, index: int) -> dict[str, list[dict]] | None:
         """pdfplumber-style `char` and `curve` objects of a page; None when pdfminer must read it."""

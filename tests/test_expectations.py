@@ -340,12 +340,14 @@ def test_gx_decided_and_reported_failing_instance_ids(workspace):
     run1 = [p for p in stored if "run-1" in p.parts]
     assert len(run1) == 1
     result = json.loads(run1[0].read_text(encoding="utf-8"))
+    from expectations.review_report import short_id
+
     unexpected = [
-        item["instance_id"]
+        item["review id"]
         for r in result["results"]
         for item in (r["result"].get("unexpected_index_list") or [])
     ]
-    assert unexpected == ["docB:t3_class_rollup:201"]
+    assert unexpected == [short_id("docB:t3_class_rollup:201")]
 
 
 _EXTERNAL_TAG_RE = re.compile(
@@ -369,8 +371,10 @@ def test_data_docs_exist_and_are_offline(workspace):
         for ref in re.findall(r'(?:src|href)="([^"#:]+\.(?:js|css|png|ico))"', text):
             assert (html.parent / ref).resolve().is_file(), (html, ref)
     assert find_external_references(docs) == []
+    from expectations.review_report import short_id
+
     validation_page = next((docs / "validations").rglob("*.html")).read_text(encoding="utf-8")
-    assert "docB:t3_class_rollup:201" in validation_page  # failing instance listed in the page
+    assert short_id("docB:t3_class_rollup:201") in validation_page  # failing instance listed in the page
 
 
 def test_not_in_catalogue_and_broken_rows_are_handled(tmp_path):
@@ -567,3 +571,80 @@ def test_stored_suite_is_reused_until_the_catalogue_changes(tmp_path):
     assert stamp.read_text() != written[2]
     assert "(reworded)" in suite_file.read_text(encoding="utf-8")
     assert third.instances == 2
+
+
+# ------------------------------------------------------------------------------------------
+# Data Docs as a steward reads them: GX's own pages
+
+
+def _docs_text(page: Path) -> str:
+    """A Data Docs page as text (tags and scripts dropped, entities kept escaped)."""
+    text = re.sub(r"<script\b.*?</script>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
+
+
+def _steward_db(path: Path) -> None:
+    make_residuals_db(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute("""CREATE TABLE raw.documents AS SELECT * FROM (VALUES
+                       ('docA', '上海市某局', 2024, 'a.pdf'),
+                       ('docB', '<script>alert(1)</script>某区教育局', 2023, 'b.pdf'))
+                       AS t(document_id, department, fiscal_year, file_name)""")
+
+
+def test_gx_failure_tables_name_the_document_pages_sides_and_review_id(tmp_path):
+    """Before: GX's table listed ('2', '5') beside the instance id only."""
+    from expectations.docs_summary import run_pages
+    from expectations.review_report import short_id
+    from expectations.runner import run_validations
+
+    db = tmp_path / "w.duckdb"
+    _steward_db(db)
+    run_validations(db, tmp_path / "docs", tmp_path / "gx", "night-1")
+    [page] = run_pages(tmp_path / "docs", "night-1")
+    text = _docs_text(page)
+    assert "Unexpected Value Count review id document pages left side right side" in text
+    row = (f"{short_id('docB:t3_class_rollup:201')} &lt;script&gt;alert(1)&lt;/script&gt;某区教育局 2023 "
+           "7, 8 50.05 万元 50.00 万元")
+    assert row in text
+    html_text = page.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html_text  # PDF text is escaped (GX does not escape)
+    assert "docB:t3_class_rollup:201" not in html_text  # no raw instance id beside it
+
+
+def test_a_run_that_validated_nothing_is_not_a_green_success_while_failures_are_open(tmp_path):
+    """Before: a night with no changed document was GX's "Succeeded" (index and run page)."""
+    from expectations.docs_summary import START, run_pages, write_review_summary
+    from expectations.review import make_decision, publish_reviews
+    from expectations.runner import run_validations
+
+    db, docs, gx_root = tmp_path / "w.duckdb", tmp_path / "docs", tmp_path / "gx"
+    _steward_db(db)
+    first = run_validations(db, docs, gx_root, "night-1", validated_at=datetime(2025, 1, 1))
+    assert first.failed == 1 and not first.gx_success
+    quiet = run_validations(db, docs, gx_root, "night-2", validated_at=datetime(2025, 1, 2),
+                            document_ids=set(), keep_only_this_run=True, decisions=[])
+    assert (quiet.validated_instances, quiet.open_carried, quiet.failed) == (0, 1, 1)
+    assert quiet.gx_success is False
+    [page] = run_pages(docs, "night-2")
+    text = _docs_text(page)
+    assert "Status: Failed" in text and "[run] nothing validated this run while failures" in text
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    status = re.search(r"'run_name': 'night-2'.*?'_validation_success_text': '(\w+)'", index, re.S)
+    assert status.group(1) == "Failed"  # GX's index row of the run
+    # the summary GX cannot give: how many are open, on the index and on the run's page
+    with duckdb.connect(str(db)) as con:
+        publish_reviews(con, [])
+        write_review_summary(con, docs, quiet.validated_instances, quiet.instances, "night-2")
+    for html_page in (page, docs / "index.html"):
+        block = html_page.read_text(encoding="utf-8")
+        assert block.count(START) == 1 and "Nothing validated this run; 1 failures open" in block
+    # decided on these values: nothing open, and a quiet night is GX's success again
+    row = fetch(db, "SELECT instance_id, document_id, identity_id, subject, lhs, rhs, diff "
+                    "FROM quality.expectation_results WHERE status = 'failed'")[0]
+    failure = dict(zip(("instance_id", "document_id", "identity_id", "subject", "lhs", "rhs", "diff"), row))
+    decision = make_decision(failure, "confirmed_defect", "王芳", "printed so")
+    decided = run_validations(db, docs, gx_root, "night-3", validated_at=datetime(2025, 1, 3),
+                              document_ids=set(), keep_only_this_run=True, decisions=[decision])
+    assert (decided.open_carried, decided.gx_success) == (0, True)

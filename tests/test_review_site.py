@@ -98,6 +98,15 @@ def test_data_docs_say_first_what_is_open_and_the_summary_counts_it(site_night):
     assert "NOT a clean result: 4 failures are open (0 decided by a steward)" in block
     instance = next(i for i in site_night["failed"] if i.endswith(DEFECT))
     assert short_id(instance) in block and "上海市普陀区财政局 2024" in block and "326.71 万元" in block
+    # GX's own page of the night names the failure as a steward reads it, not by a tuple and the instance id
+    from expectations.docs_summary import run_pages
+
+    with duckdb.connect(str(site_night["warehouse"]), read_only=True) as con:
+        run_id = con.execute("select max(run_id) from quality.expectation_results").fetchall()[0][0]
+    [page] = run_pages(site_night["data_dir"] / "data_docs", run_id)
+    gx_page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
+    assert f"{short_id(instance)} 上海市普陀区财政局 2024 6, 10 326.71 万元 326.72 万元" in gx_page
+    assert instance not in gx_page
     summary = format_summary(read_summary(site_night["warehouse"]), site_night["warehouse"], Path("docs"),
                              Path("archive"), 1.0)
     assert "4 failed (4 open, 0 decided by a steward)" in summary and "review serve" in summary
@@ -442,3 +451,47 @@ def test_a_steward_reviews_a_failure_in_the_browser_across_nights(site_night, se
             assert "326.70" in failure.inner_text() and "values changed since" in failure.inner_text()
         finally:
             browser.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Rotated pages: the outline lands on the cell as the page is rendered
+
+def _text_in(pdf_path: Path, page_index: int, box) -> str:
+    """The characters of the PDF's text layer (pdfplumber) inside `box` (points, top-left origin
+    of the page as rendered), read in the direction they run (sideways text runs up the page)."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf_path) as pdf:
+        chars = [c for c in pdf.pages[page_index].crop(box).chars if c["text"].strip()]
+
+    def along(c):
+        a, b = c["matrix"][0], c["matrix"][1]  # the direction of the text's baseline (y up)
+        return a * (c["x0"] + c["x1"]) / 2 - b * (c["top"] + c["bottom"]) / 2
+
+    return "".join(c["text"] for c in sorted(chars, key=along))
+
+
+@pytest.mark.parametrize("mode", ["sideways_under_rotate", "rotate_only", "sideways_text"])
+def test_the_outline_is_on_the_failing_cell_of_a_rotated_page(tmp_path, mode):
+    """The parser reads a rotated page from an upright copy (ingest/readable.py), so the cell's
+    rectangle is in that copy's frame; PDFium renders the original as a viewer shows it. Before
+    PageFrame, a `/Rotate 90` page of upright text and a page of sideways text got the outline
+    at the unrotated coordinates (over '支出' and over nothing)."""
+    from ingest.parse import parse_pdf
+    from pipelines.review_site.pages import Mark, render_page
+    from tests.bad_inputs import rotated_pdf
+
+    require_corpus()
+    pdf = rotated_pdf(CZJ, tmp_path / f"{mode}.pdf", mode)
+    parsed = parse_pdf(pdf, "x")
+    assert parsed.status == "loaded"
+    cell = next(c for c in parsed.cells
+                if c.table_key == "t1_summary" and c.code == "208" and c.side == "expenditure")
+    assert (cell.page, cell.raw_text) == (6, "326.71") and cell.bbox
+    plain = render_page(pdf, tmp_path / "cache", "x", cell.page)
+    marked = render_page(pdf, tmp_path / "cache", "x", cell.page, [Mark(1, box=cell.bbox)])
+    assert (plain.width, plain.height) == (marked.width, marked.height)
+    if mode != "sideways_under_rotate":
+        assert plain.width > plain.height  # a viewer shows these sideways: so does the image
+    box = _outlined_box(marked.path.read_bytes(), plain.path.read_bytes(), marked.scale)
+    assert _text_in(pdf, cell.page - 1, box) == "326.71", box

@@ -68,19 +68,22 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
                     f"validation: the {len(scope)} documents changed since the last publication "
                     "(the others keep the previous run's outcome)")
     decisions_seen = decisions_signature(settings)
-    summary = run_validations(settings.working_db, settings.data_docs_dir, settings.gx_dir, run_id,
-                              catalogue=CATALOGUE, document_ids=scope, keep_only_this_run=True,
-                              progress=lambda line: say(context, line))
     problems: list[str] = []
     decisions = read_decisions(decisions_file(settings.data), problems)
     for problem in problems:  # a torn or bad line never stops the night
         context.log.warning(f"steward decisions: {problem}")
+    # the decisions tell GX which carried failures are open: a night that checks nothing is then
+    # not GX's green "Succeeded" while some are
+    summary = run_validations(settings.working_db, settings.data_docs_dir, settings.gx_dir, run_id,
+                              catalogue=CATALOGUE, document_ids=scope, keep_only_this_run=True,
+                              progress=lambda line: say(context, line), decisions=decisions)
     from expectations.docs_summary import write_review_summary
 
     with duckdb.connect(str(settings.working_db)) as con:
         review_counts = publish_reviews(con, decisions)
-        # what is open, at the top of the Data Docs (GX alone says "Succeeded" for a night that checked nothing)
-        write_review_summary(con, settings.data_docs_dir, summary.validated_instances, summary.instances)
+        # what is open and decided, at the top of the Data Docs index and of this run's page
+        write_review_summary(con, settings.data_docs_dir, summary.validated_instances, summary.instances,
+                             run_id)
     mark_validated(settings.working_db, decisions_seen)
     context.log.info(f"Data Docs: {summary.data_docs_index}")
     say(context,

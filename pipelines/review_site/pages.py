@@ -33,6 +33,8 @@ FIGURE_COLOUR = (255, 140, 0)
 LABEL_BACKGROUND = (20, 50, 120)
 SENTENCE_SHADE = (255, 230, 0, 90)
 DEFAULT_SCALE = 2.0
+#: Goes into a marked page's cache name: raise it when where marks land changes.
+MARKS_VERSION = 2
 _PDFIUM = threading.Lock()
 
 
@@ -69,12 +71,77 @@ def _scale_name(scale: float) -> str:
     return f"{scale:g}"
 
 
-def _page_geometry(page) -> tuple[float, float]:
-    """Offsets (points) from pdfplumber's origin (the media box's top-left) to the rendered
-    crop box's top-left."""
-    media = page.get_mediabox()
-    crop = page.get_cropbox()
-    return crop[0] - media[0], media[3] - crop[3]
+Affine = tuple[float, float, float, float, float, float]  # (a, b, c, d, e, f): x' = a x + c y + e, y' = b x + d y + f
+
+
+def _affine_apply(m: Affine, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = m
+    return a * x + c * y + e, b * x + d * y + f
+
+
+def _affine_inverse(m: Affine) -> Affine:
+    a, b, c, d, e, f = m
+    det = a * d - b * c
+    ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
+    return ia, ib, ic, id_, -(ia * e + ic * f), -(ib * e + id_ * f)
+
+
+@dataclass(frozen=True)
+class PageFrame:
+    """Where a rectangle lands on the rendered image of one page.
+
+    The parser records a cell's rectangle (x0, top, x1, bottom; top-left origin) in the page as it
+    READ it: a page with a /Rotate or sideways text is read from an upright copy
+    (ingest/readable.py turns its content by `pagetext.upright_turn` and drops /Rotate), so its
+    rectangles are in that copy's coordinates, not in the original's, and PDFium renders the
+    original as a viewer shows it (its /Rotate applied, its crop box). ``to_user`` maps the
+    parser's frame back to the original page's user space (the inverse of the turn); ``to_pixels``
+    maps user space to the rendered image, taken from PDFium's own FPDF_PageToDevice.
+    """
+    parser_box: tuple[float, float, float, float]  # the page's media box as the parser read it
+    to_user: Affine
+    to_pixels: Affine
+
+    @classmethod
+    def of(cls, page, textpage, size: tuple[int, int]) -> "PageFrame":
+        import ctypes
+
+        import pypdfium2.raw as pdfium_c
+
+        from ingest.pagetext import PdfiumPages, upright_turn
+        from ingest.readable import _apply, _turn_matrix
+
+        media = tuple(page.get_mediabox())
+        turn = upright_turn(page.get_rotation(), PdfiumPages._text_angle(textpage))
+        turned = _turn_matrix(turn % 360, media) if turn is not None else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        # a 16 times larger device gives the map to 1/16 pixel (FPDF_PageToDevice answers integers)
+        width, height, fine = size[0], size[1], 16
+
+        def device(x: float, y: float) -> tuple[float, float]:
+            dx, dy = ctypes.c_int(), ctypes.c_int()
+            pdfium_c.FPDF_PageToDevice(page, 0, 0, width * fine, height * fine, 0, x, y,
+                                       ctypes.byref(dx), ctypes.byref(dy))
+            return dx.value / fine, dy.value / fine
+
+        (ox, oy), (xx, xy), (yx, yy) = device(0, 0), device(1000, 0), device(0, 1000)
+        pixels = ((xx - ox) / 1000, (xy - oy) / 1000, (yx - ox) / 1000, (yy - oy) / 1000, ox, oy)
+        return cls(_apply(turned, media), _affine_inverse(turned), pixels)
+
+    def _rect(self, corners: list[tuple[float, float]]) -> tuple[int, int, int, int]:
+        points = [_affine_apply(self.to_pixels, x, y) for x, y in corners]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        return round(min(xs)), round(min(ys)), round(max(xs)), round(max(ys))
+
+    def cell_pixels(self, box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        """A rectangle the parser recorded (x0, top, x1, bottom in its frame) on the image."""
+        x0, top, x1, bottom = box
+        left, _, _, upper = self.parser_box
+        return self._rect([_affine_apply(self.to_user, left + x, upper - y) for x in (x0, x1) for y in (top, bottom)])
+
+    def user_pixels(self, rect: tuple[float, float, float, float], page_top: float) -> tuple[int, int, int, int]:
+        """A rectangle of the original's text layer (x0, page_top - y1, x1, page_top - y0) on the image."""
+        x0, top, x1, bottom = rect
+        return self._rect([(x, page_top - y) for x in (x0, x1) for y in (top, bottom)])
 
 
 def _fold(char: str) -> str:
@@ -199,7 +266,9 @@ def render_page(pdf_path: Path, cache_dir: Path, document_id: str, page_number: 
                 return RenderedPage(base_path, image.width, image.height, scale)
         image = _render_base(pdf_path, page_number, scale, base_path)
         return RenderedPage(base_path, image.width, image.height, scale)
-    digest = hashlib.sha256(json.dumps([m.key() for m in marks], ensure_ascii=False).encode()).hexdigest()[:16]
+    # MARKS_VERSION: a marked page drawn by an older mapping (before PageFrame) is not served again
+    digest = hashlib.sha256(json.dumps([MARKS_VERSION, [m.key() for m in marks]],
+                                       ensure_ascii=False).encode()).hexdigest()[:16]
     marked_path = folder / f"{page_number}-{_scale_name(scale)}-{digest}.png"
     meta_path = marked_path.with_suffix(".json")
     if marked_path.is_file() and meta_path.is_file():
@@ -220,24 +289,21 @@ def render_page(pdf_path: Path, cache_dir: Path, document_id: str, page_number: 
         try:
             page = pdf[page_number - 1]
             try:
-                dx, dy = _page_geometry(page)
-                height = page.get_mediabox()[3] - page.get_mediabox()[1]
-                if narrative:
-                    textpage = page.get_textpage()
-                    try:
-                        for mark in narrative:
-                            found[mark.number] = find_narrative(textpage, height, mark.sentence, mark.text)
-                    finally:
-                        textpage.close()
+                page_top = page.get_mediabox()[3]
+                textpage = page.get_textpage()
+                try:
+                    frame = PageFrame.of(page, textpage, image.size)
+                    for mark in narrative:
+                        found[mark.number] = find_narrative(textpage, page_top, mark.sentence, mark.text)
+                finally:
+                    textpage.close()
             finally:
                 page.close()
         finally:
             pdf.close()
 
-    def pixels(rect) -> tuple[int, int, int, int]:
-        x0, top, x1, bottom = rect
-        return (round((x0 - dx) * scale), round((top - dy) * scale),
-                round((x1 - dx) * scale), round((bottom - dy) * scale))
+    def pixels(rect) -> tuple[int, int, int, int]:  # the text layer's rectangles (narrative)
+        return frame.user_pixels(rect, page_top)
 
     width = max(2, round(2 * scale))
     shade = Image.new("RGBA", image.size, (0, 0, 0, 0))
@@ -253,7 +319,7 @@ def render_page(pdf_path: Path, cache_dir: Path, document_id: str, page_number: 
     labelled: list[tuple[int, tuple[int, int, int, int], tuple[int, int, int]]] = []
     for mark in marks:
         if mark.box is not None:
-            labelled.append((mark.number, pixels(mark.box), CELL_COLOUR))
+            labelled.append((mark.number, frame.cell_pixels(mark.box), CELL_COLOUR))
         else:
             for rect in found.get(mark.number, ([], []))[1]:
                 x0, y0, x1, y1 = pixels(rect)

@@ -6,16 +6,16 @@
     report printed in 元 has 万元 digits beyond the second decimal (test
     assert_mart_amounts_have_two_decimals_in_wan names those cells). -#}
 {% macro mart_wan(amount) -%}
-    cast({{ amount }} as decimal(18, 2))
+    cast(({{ amount }}) as decimal(18, 2))
 {%- endmacro %}
 
 {% macro mart_yuan(amount) -%}
-    cast({{ amount }} * 10000 as decimal(20, 2))
+    cast(({{ amount }}) * 10000 as decimal(20, 2))
 {%- endmacro %}
 
 {#- The exact 万元 amount of a mart's `_yuan` column, for computing on in a later model. -#}
 {% macro exact_wan(amount_yuan) -%}
-    cast({{ amount_yuan }} * cast(0.0001 as decimal(5, 4)) as decimal(20, 6))
+    cast(({{ amount_yuan }}) * cast(0.0001 as decimal(5, 4)) as decimal(20, 6))
 {%- endmacro %}
 
 {#- `select *` of a fact whose `<c>_wan` columns (two decimals) are replaced by the exact 万元

@@ -19,7 +19,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -41,6 +41,8 @@ class ArchivedDocument:
     first_seen_at: str
     file_names: tuple[str, ...]
     too_large: bool = False
+    # department/region/year a URL manifest gave at the first download (untrusted, may be empty)
+    hints: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def file_name(self) -> str:
@@ -260,6 +262,7 @@ class Archive:
             first_seen_at=record["first_seen_at"],
             file_names=tuple(record["file_names"]),
             too_large=bool(record.get("too_large")),
+            hints=dict(record.get("hints") or {}),
         )
 
     def get(self, document_id: str) -> ArchivedDocument | None:
@@ -267,6 +270,16 @@ class Archive:
             return None  # also keeps partition keys from the UI out of path building
         record = self._read_meta(self._paths(document_id)[1])
         return None if record is None else self._to_document(record)
+
+    def find_prefix(self, prefix: str) -> list[ArchivedDocument]:
+        """The documents whose id starts with `prefix` (12 to 64 lowercase hex characters)."""
+        if not re.fullmatch(r"[0-9a-f]{12,64}", prefix) or not self.root.exists():
+            return []  # also keeps partition keys from the UI out of path building
+        out = []
+        for meta_path in sorted((self.root / prefix[:2]).glob(f"{prefix}*.json")):
+            if re.fullmatch(r"[0-9a-f]{64}", meta_path.stem) and (record := self._read_meta(meta_path)):
+                out.append(self._to_document(record))
+        return out
 
     def documents(self) -> list[ArchivedDocument]:
         """Every document ever archived, in document-id order."""

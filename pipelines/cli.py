@@ -72,8 +72,9 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UsageError(f"manifest '{args.manifest}' does not exist: pass a CSV file with a 'url' column")
     if args.manifest:
         _check_manifest(Path(args.manifest))
-    if args.reparse and args.reparse != "all" and not re.fullmatch(r"[0-9a-f]{64}", args.reparse):
-        raise UsageError(f"--reparse takes 'all' or a document id (64 hex characters), not '{args.reparse}'")
+    if args.reparse and args.reparse != "all" and not re.fullmatch(r"(?:[^~]*~)?[0-9a-f]{12,64}", args.reparse):
+        raise UsageError("--reparse takes 'all', a document id (64 hex characters, or its first 12 or more) "
+                         f"or a partition key (label~short id), not '{printable(args.reparse)}'")
 
 
 def _check_manifest(path: Path) -> None:
@@ -170,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", required=True, help="the published DuckDB file analysts open")
     run.add_argument("--data-dir", help="archive, parse cache, working file, Data Docs (default: <warehouse dir>/data)")
     run.add_argument("--manifest", help="CSV of URLs to download (columns: url, department, region, year)")
-    run.add_argument("--reparse", metavar="all|DOCUMENT_ID", help="parse again: every document, or one (its SHA-256)")
+    run.add_argument("--reparse", metavar="all|DOCUMENT_ID", help="parse again: every document, or one "
+                     "(its SHA-256, its first 12+ characters, or its partition key label~short id)")
     run.add_argument("--workers", type=int, default=2, help="parser worker processes (default 2)")
     run.add_argument("--create", action="store_true",
                      help="make the warehouse's folder (and --data-dir) when it does not exist yet")

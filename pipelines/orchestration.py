@@ -22,7 +22,7 @@ from dagster._core.definitions.reconstruct import ReconstructableJob
 from ingest.archive import Archive
 from pipelines.definitions import build_definitions
 from pipelines.instance import fail_orphaned_runs, night_tags
-from pipelines.partitions import document_partitions
+from pipelines.partitions import document_for_key, document_partitions, partition_keys
 from pipelines.schedules import contiguous_ranges, parse_job as _parse_job, partition_range_tags, pending_documents
 from pipelines.settings import PipelineSettings
 from pipelines.warehouse_state import warehouse_up_to_date
@@ -168,13 +168,17 @@ def _run_night(settings: PipelineSettings, instance: DagsterInstance, reparse: s
     elif ingested:
         if reparse == "all":
             wanted = {d.document_id for d in Archive(settings.archive_dir).documents()}
-        elif reparse:
-            wanted = {reparse}
+        elif reparse:  # a document id, or a partition key / short id copied from the UI
+            doc = document_for_key(Archive(settings.archive_dir), reparse)
+            wanted = {doc.document_id} if doc else set()
+            if doc is None:
+                outcome.warnings.append(f"--reparse {reparse}: no archived document (or more than one) has this id")
         else:
             wanted = set(pending_documents(settings))
+        keys = partition_keys(Archive(settings.archive_dir).documents())
         order = instance.get_dynamic_partitions(document_partitions.name)
         ok = True
-        for start, end in contiguous_ranges(order, wanted):
+        for start, end in contiguous_ranges(order, {keys[d] for d in wanted if d in keys}):
             ok = execute(PARSE_JOB, partition_range_tags(start, end)) and ok
         outcome.parsed = len(wanted)
         current, why = warehouse_up_to_date(settings) if ok else (False, "")

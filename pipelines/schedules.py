@@ -25,7 +25,7 @@ from ingest.archive import Archive
 from ingest.workers import cache_path
 from pipelines.assets.ingest import archived_documents
 from pipelines.assets.parse import parsed_document
-from pipelines.partitions import document_partitions
+from pipelines.partitions import document_partitions, partition_keys, sync_partitions
 from pipelines.settings import PipelineSettings
 
 ingest_job = define_asset_job(
@@ -116,11 +116,17 @@ def landing_folder_sensor(context: SensorEvaluationContext, settings: PipelineSe
 def pending_work_sensor(context: SensorEvaluationContext, settings: PipelineSettings):
     pending = pending_documents(settings)
     if pending:
+        docs = Archive(settings.archive_dir).documents()
+        keys = partition_keys(docs)
+        wanted = {keys[d] for d in pending if d in keys}
         order = context.instance.get_dynamic_partitions(document_partitions.name)
+        if not wanted <= set(order):  # archived since the last ingest, or an instance with old keys
+            sync_partitions(context.instance, docs)
+            order = context.instance.get_dynamic_partitions(document_partitions.name)
         digest = hashlib.sha256("\n".join(sorted(pending)).encode()).hexdigest()[:16]
         return [
             RunRequest(job_name=parse_job.name, run_key=f"parse-{digest}-{start}", tags=partition_range_tags(start, end))
-            for start, end in contiguous_ranges(order, set(pending))
+            for start, end in contiguous_ranges(order, wanted)
         ]
     from pipelines.warehouse_state import warehouse_inputs_key, warehouse_up_to_date
 

@@ -195,10 +195,15 @@ def test_no_float_columns_anywhere(wh):
                where table_schema in ('staging', 'intermediate', 'marts')"""
         ).fetchall()
     )
+    # exact 万元 in staging and intermediate; the marts show two decimals and carry exact 元
     assert types[("stg_table_cells", "amount_wan")] == "DECIMAL(20,6)"
-    for col in ("total_wan", "basic_wan", "project_wan", "other_wan"):
-        assert types[("fct_expenditure_by_function", col)] == "DECIMAL(20,6)"
-    assert types[("fct_summary_lines", "amount_wan")] == "DECIMAL(20,6)"
+    assert types[("int_expenditure_by_function", "total")] == "DECIMAL(20,6)"
+    for col in ("total", "basic", "project", "other"):
+        assert types[("fct_expenditure_by_function", f"{col}_wan")] == "DECIMAL(18,2)"
+        assert types[("fct_expenditure_by_function", f"{col}_yuan")] == "DECIMAL(20,2)"
+    assert types[("fct_summary_lines", "amount_wan")] == "DECIMAL(18,2)"
+    assert types[("fct_summary_lines", "amount_yuan")] == "DECIMAL(20,2)"
+    assert types[("mart_spending_by_class", "total_wan")] == "DECIMAL(18,2)"
     for col in ("lhs", "rhs", "diff"):
         assert types[("int_identity_residuals", col)] == "DECIMAL(18,2)"
     assert types[("int_identity_residuals", "term_count")] == "INTEGER"
@@ -431,18 +436,33 @@ def test_edge_build_has_no_errors_only_the_expected_warnings(edge_build):
     bad = _failures(results, ("pass", "success", "warn"))
     assert bad == []
     warned = {r["unique_id"].split(".")[2] for r in results if r["status"] == "warn"}
-    # 20601 is printed on two rows in DOC_ODD's T3
-    assert warned == {"accepted_values_int_expenditure_by_function_source_row_count__False__1"}
+    # 20601 is printed on two rows in DOC_ODD's T3; DOC_YUAN's 元 amounts need six decimals of 万元
+    assert warned == {"accepted_values_int_expenditure_by_function_source_row_count__False__1",
+                      "assert_mart_amounts_have_two_decimals_in_wan"}
 
 
 def test_unit_yuan_converted_exactly(edge):
+    # exact in 万元 in the intermediate layer ...
+    assert edge.execute(
+        """select total, basic, project from intermediate.int_expenditure_by_function
+           where document_id = ? and fund_scope = 'general_public_budget' and function_code = '2010101'""",
+        [DOC_YUAN],
+    ).fetchall() == [(D("12.345678"), D("12.345678"), D("0.000001"))]
+    # ... shown with two decimals in the mart, and exact there in 元: nothing is lost
     row = edge.execute(
-        """select total_wan, basic_wan, project_wan, other_wan, source_unit, function_level, page
+        """select total_wan, basic_wan, project_wan, other_wan, total_yuan, basic_yuan, project_yuan, other_yuan,
+                  source_unit, function_level, page
            from marts.fct_expenditure_by_function
            where document_id = ? and fund_scope = 'general_public_budget' and function_code = '2010101'""",
         [DOC_YUAN],
     ).fetchall()
-    assert row == [(D("12.345678"), D("12.345678"), D("0.000001"), None, "元", "项", 7)]
+    assert row == [(D("12.35"), D("12.35"), D("0.00"), None, D("123456.78"), D("123456.78"), D("0.01"), None,
+                     "元", "项", 7)]
+    # the warning names exactly the cells whose 万元 amount has more than two decimals
+    flagged = edge.execute(
+        """select count(*) from staging.stg_table_cells
+           where document_id = ? and amount_wan <> round(amount_wan, 2)""", [DOC_YUAN]).fetchall()
+    assert flagged == [(9,)]
     codes = {r[0] for r in edge.execute(
         "select function_code from marts.fct_expenditure_by_function where document_id = ?", [DOC_YUAN]
     ).fetchall()}

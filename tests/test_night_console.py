@@ -59,9 +59,12 @@ def test_every_document_is_a_materialized_partition_with_its_metadata(night, ins
             AssetRecordsFilter(asset_key=AssetKey("parsed_document"), asset_partitions=[key]), limit=1).records
         metadata = {k: v.value for k, v in records[0].asset_materialization.metadata.items()}
         by_file[metadata["file_name"]] = metadata
-        assert metadata["short_id"] == key[:12]
+        # readable keys: the file name's label and the document's short id (pipelines/partitions.py)
+        assert key == f"{metadata['file_name'].removesuffix('.pdf')}~{metadata['short_id']}"
+        assert metadata["document_id"].startswith(metadata["short_id"]) and len(metadata["document_id"]) == 64
         for field in ("pages", "tables", "cells", "coverage_pct", "parse_seconds", "department", "fiscal_year"):
             assert field in metadata, field
+    assert any(re.fullmatch(r"株洲市工业和信息化局2021年度部门决算~[0-9a-f]{12}", key) for key in keys)
     zhuzhou = by_file["株洲市工业和信息化局2021年度部门决算.pdf"]
     assert (zhuzhou["department"], zhuzhou["fiscal_year"], zhuzhou["status"]) == ("株洲市工业和信息化局", 2021, "loaded")
     assert zhuzhou["pages"] == 21 and zhuzhou["tables"] >= 9 and zhuzhou["cells"] > 500
@@ -104,6 +107,36 @@ def test_partitions_agree_with_the_sensor_on_an_instance_that_did_not_parse_them
         records = other.fetch_materializations(
             AssetRecordsFilter(asset_key=AssetKey("parsed_document"), asset_partitions=[keys[0]]), limit=1).records
         assert records[0].asset_materialization.metadata["from_parse_cache"].value is True
+
+
+def test_an_instance_with_the_old_64_character_keys_is_migrated_by_the_next_ingest(night, tmp_path):
+    """A Dagster home made before keys were readable holds the documents' SHA-256s as partition
+    keys, materialized: the next ingest replaces them with the readable keys, reports the parse
+    cache's results under them, and the sensor and the partitions page agree (nothing to parse)."""
+    from dagster import AssetMaterialization, build_sensor_context
+
+    from ingest.archive import Archive
+    from pipelines.definitions import build_definitions
+    from pipelines.schedules import pending_documents, pending_work_sensor
+    from pipelines.settings import PipelineSettings
+
+    settings = PipelineSettings(landing_dir=str(night.landing), warehouse_path=str(night.warehouse))
+    old = [d.document_id for d in sorted(Archive(settings.archive_dir).documents(), key=lambda d: d.first_seen_at)]
+    with DagsterInstance.local_temp(str(tmp_path)) as other:
+        other.add_dynamic_partitions("document", old)
+        for document_id in old:
+            other.report_runless_asset_event(AssetMaterialization(asset_key="parsed_document", partition=document_id))
+        result = build_definitions(settings).resolve_job_def("ingest_documents").execute_in_process(instance=other)
+        assert result.success
+        keys = other.get_dynamic_partitions("document")
+        assert len(keys) == 4 and not set(keys) & set(old)
+        assert all(re.fullmatch(r"[^~]+~[0-9a-f]{12}", key) for key in keys)
+        assert set(keys) <= other.get_materialized_partitions(AssetKey("parsed_document"))
+        assert pending_documents(settings) == []
+        with build_sensor_context(instance=other, resources={"settings": settings}) as context:
+            evaluation = pending_work_sensor(context)
+        assert not getattr(evaluation, "run_requests", None) or all(
+            r.job_name != "parse_documents" for r in evaluation.run_requests)
 
 
 def test_the_ui_opens_without_the_onboarding_pop_up(instance):

@@ -3,8 +3,8 @@
 - every table and column of schema `marts` carries its dbt description as a DuckDB COMMENT
   (dbt `persist_docs`), as `duckdb_columns()` / `duckdb_tables()` and any client show it;
 - the marts follow one naming convention (docs/naming.md): English snake_case names, amounts
-  in 万元 end in `_wan` and are exact DECIMAL(20,6), and the two-decimal display cast changes no
-  amount of a report printed in 万元;
+  in 万元 end in `_wan` and show two decimals (DECIMAL(18,2)), each fact amount is also exact in
+  元 (`_yuan`, DECIMAL(20,2)), and for a report printed in 万元 both are the printed amount;
 - dbt docs open on this project's overview page, not on dbt's generic one.
 """
 from __future__ import annotations
@@ -44,7 +44,7 @@ def test_every_mart_column_has_a_comment(wh):
     # the comment is the dbt description
     comment = wh.execute("select comment from duckdb_columns() where schema_name = 'marts' "
                          "and table_name = 'mart_spending_by_class' and column_name = 'total_wan'").fetchall()[0][0]
-    assert comment == "本年支出合计 of the 类 in 万元."
+    assert comment == "本年支出合计 of the 类 in 万元; two decimals, computed on the exact amounts."
 
 
 def test_every_table_and_view_of_the_dbt_layers_has_a_comment(wh):
@@ -64,11 +64,20 @@ def test_mart_column_names_follow_the_convention(wh):
                          "where schema_name = 'marts'").fetchall()
     bad_names = [f"{t}.{c}" for t, c, _ in columns if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", c)]
     assert bad_names == []
-    # an amount is DECIMAL(20,6) and its name says 万元; a percentage is *_pct; nothing else is a DECIMAL
+    # an amount's name says its unit: 万元 with two decimals, or exact 元; a percentage is *_pct;
+    # nothing else is a DECIMAL
     amounts = [(t, c, d) for t, c, d in columns if d.startswith("DECIMAL") and not c.endswith("_pct")]
-    not_wan = [f"{t}.{c}" for t, c, _ in amounts if not c.endswith("_wan") and c != "value"]
+    not_wan = [f"{t}.{c}" for t, c, _ in amounts if not c.endswith(("_wan", "_yuan")) and c != "value"]
     assert not_wan == []  # fct_narrative_figures.value: the number as printed, in `unit`
-    assert {d for t, c, d in amounts if c.endswith("_wan") and t != "fct_narrative_figures"} == {"DECIMAL(20,6)"}
+    assert {d for t, c, d in amounts if c.endswith("_wan") and t != "fct_narrative_figures"} == {"DECIMAL(18,2)"}
+    assert {d for t, c, d in amounts if c.endswith("_yuan")} == {"DECIMAL(20,2)"}
+    # every fact amount has its exact 元 column beside it
+    by_table = {}
+    for t, c, _ in columns:
+        by_table.setdefault(t, set()).add(c)
+    missing_yuan = [f"{t}.{c}" for t, c, _ in amounts if t.startswith("fct_") and t != "fct_narrative_figures"
+                    and c.endswith("_wan") and c.removesuffix("_wan") + "_yuan" not in by_table[t]]
+    assert missing_yuan == []
     names = {c for _, c, _ in columns}
     # the names the old mixed convention used are gone (docs/naming.md, migration note)
     assert not names & {"total", "basic", "project", "amount", "item", "department", "name",
@@ -82,20 +91,23 @@ def test_mart_column_names_follow_the_convention(wh):
         ("合计",)]
 
 
-def test_two_decimal_display_changes_no_amount_printed_in_wan(wh):
-    """The display convention (docs/naming.md) casts to DECIMAL(18,2): exact for every amount of a
-    report printed in 万元 (all of this corpus), i.e. the six decimals are zeros there."""
+def test_two_decimals_in_wan_are_the_exact_amounts_of_a_report_printed_in_wan(wh):
+    """For a report printed in 万元 (all of this corpus) the marts' two-decimal 万元 amounts are
+    exact: each equals its exact 元 column / 10000, and they print with two decimals."""
     columns = wh.execute("select table_name, column_name from duckdb_columns() where schema_name = 'marts' "
-                         "and column_name like '%\\_wan' escape '\\' and table_name <> 'fct_narrative_figures'").fetchall()
-    assert len(columns) > 50
+                         "and column_name like '%\\_yuan' escape '\\'").fetchall()
+    assert len(columns) == 26
     assert {u for (u,) in wh.execute("select distinct source_unit from marts.dim_document where status = 'loaded'").fetchall()} == {"万元"}
     changed = {}
     for table, column in columns:
-        n = wh.execute(f'select count(*) from marts."{table}" where "{column}" <> cast("{column}" as decimal(18, 2))'
+        wan = column.removesuffix("_yuan") + "_wan"
+        n = wh.execute(f'select count(*) from marts."{table}" where "{column}" is distinct from "{wan}" * 10000'
                        ).fetchall()[0][0]
         if n:
             changed[f"{table}.{column}"] = n
     assert changed == {}
+    printed = wh.execute("select total_wan::varchar from marts.mart_spending_by_class where total_wan is not null limit 1").fetchall()
+    assert re.fullmatch(r"-?\d+\.\d\d", printed[0][0])  # 12.60, not 12.600000
     # and the marts hold the exact values of the cells: T3 合计 of every current document
     diff = wh.execute(
         """select count(*) from marts.mart_basic_vs_project m

@@ -21,7 +21,7 @@ from ingest.staging import update_staging
 from ingest.workers import read_cached
 from pipelines.assets.parse import PARSED_DOCUMENT, document_metadata, parsed_document
 from pipelines.intake import IntakeNotes, write_intake
-from pipelines.partitions import document_partitions
+from pipelines.partitions import partition_keys, sync_partitions
 from pipelines.report import report as say  # `report` is the download report below
 from pipelines.safe_text import printable
 from pipelines.settings import PipelineSettings
@@ -93,14 +93,17 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
     docs = archive.documents()
     # Partitions in order of arrival: a night's new documents are then neighbours at the end of
     # the partition order, so they are parsed in one run (a partition range), even on a fresh
-    # (ephemeral) instance that registers every archived document again.
-    ids = [d.document_id for d in sorted(docs, key=lambda d: (d.first_seen_at, d.document_id))]
-    known = set(context.instance.get_dynamic_partitions(document_partitions.name))
-    new_partitions = [i for i in ids if i not in known]
-    if new_partitions:
-        context.instance.add_dynamic_partitions(document_partitions.name, new_partitions)
+    # (ephemeral) instance that registers every archived document again. Keys are readable
+    # (pipelines/partitions.py); keys an older instance holds that no longer name a document
+    # (64-character ids, a re-keyed document) are deleted.
+    keys = partition_keys(docs)
+    added, deleted = sync_partitions(context.instance, docs)
+    if deleted:
+        say(context, f"ingest: {len(deleted)} partitions renamed to readable keys or removed "
+                     f"(no longer an archived document's key), {len(added)} added")
+    ids = list(keys)
     new = len(set(ids) - before)
-    reconciled = _report_cached_parses(context, settings, docs)
+    reconciled = _report_cached_parses(context, settings, docs, keys)
     say(context, f"ingest: {len(landed)} PDF files in the landing folder"
                     + (f", {downloaded} downloaded, {len(failed_urls)} downloads failed" if settings.manifest_path else "")
                     + f"; archive: {len(docs)} documents ({new} new)"
@@ -110,16 +113,23 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
         "landed_files": len(landed), "downloaded": downloaded, "download_failures": len(failed_urls),
         "failed_urls": "\n".join(f"{printable(u)}: {printable(r)}" for u, r in failed_urls), "archived_documents": len(docs),
         "new_documents": new, "partitions_from_parse_cache": reconciled,
-        # partition keys are SHA-256 digests: which file each new one is
-        "new_partitions": MetadataValue.md("| partition (SHA-256) | file name |\n|---|---|\n" + "".join(
-            f"| {d.document_id} | {printable(d.file_name)} |\n" for d in new_docs[:200])) if new_docs else "none",
+        # which file and document each new partition is
+        "new_partitions": MetadataValue.md("| partition | file name | document id (SHA-256) |\n|---|---|---|\n" + "".join(
+            f"| {keys[d.document_id]} | {_md_cell(d.file_name)} | {d.document_id} |\n" for d in new_docs[:200]))
+        if new_docs else "none",
+        "partitions_deleted": len(deleted),
         "left_for_next_night": len(notes.left_for_next_night),
         "folders_not_scanned": len(notes.folders_not_scanned),
         "manifest_rows_rejected": len(notes.manifest_rejected),
     })
 
 
-def _report_cached_parses(context: AssetExecutionContext, settings: PipelineSettings, docs) -> int:
+def _md_cell(text: str) -> str:
+    return printable(text).replace("|", "\\|")
+
+
+def _report_cached_parses(context: AssetExecutionContext, settings: PipelineSettings, docs,
+                          keys: dict[str, str]) -> int:
     """Partitions whose document the parse cache already holds (parsed by a run this instance does
     not know: another Dagster home, an instance wiped, the bench) but that were never materialized
     here: reported as materialized from the cache, so the partitions page agrees with the sensor,
@@ -129,13 +139,14 @@ def _report_cached_parses(context: AssetExecutionContext, settings: PipelineSett
     materialized = context.instance.get_materialized_partitions(PARSED_DOCUMENT)
     count = 0
     for doc in docs:
-        if doc.document_id in materialized:
+        key = keys[doc.document_id]
+        if key in materialized:
             continue
         result = read_cached(settings.parsed_dir, doc.document_id)
         if result is None:
             continue
         context.instance.report_runless_asset_event(AssetMaterialization(
-            asset_key=PARSED_DOCUMENT, partition=doc.document_id,
+            asset_key=PARSED_DOCUMENT, partition=key,
             description="parse result found in the parse cache (parsed before this Dagster instance saw it)",
             metadata={**document_metadata(result, doc.file_name), "from_parse_cache": True}))
         count += 1

@@ -34,7 +34,7 @@ from dagster import (
 
 from ingest.archive import Archive
 from ingest.workers import ParseLimits, parse_documents
-from pipelines.partitions import document_partitions
+from pipelines.partitions import document_for_key, document_partitions
 from pipelines.report import report
 from pipelines.settings import PipelineSettings
 from pipelines.step_storage import STEP_STORAGE_KEY, remove_run_folder
@@ -57,14 +57,15 @@ def document_title(result, file_name: str = "") -> str:
 
 
 def document_metadata(result, file_name: str = "") -> dict:
-    """The metadata of a `parsed_document` partition's materialization: who and which year (the
-    partition key itself is the SHA-256 of the file), pages, tables, cells, coverage, parse time."""
+    """The metadata of a `parsed_document` partition's materialization: who and which year as the
+    document prints them (the partition key's label is from the file name or the manifest), its
+    full id, pages, tables, cells, coverage, parse time."""
     md = result.metadata
     read = {t.table_key for t in result.tables if t.table_key in STANDARD_TABLES and t.status in ("parsed", "empty")}
     return {
         "document": f"{document_title(result, file_name)} ({result.document_id[:12]})",
         "department": md.department or "", "fiscal_year": md.fiscal_year or 0, "file_name": file_name,
-        "short_id": result.document_id[:12], "status": result.status, "reason": result.quarantine_reason or "",
+        "short_id": result.document_id[:12], "document_id": result.document_id, "status": result.status, "reason": result.quarantine_reason or "",
         "pages": md.page_count or 0, "tables": len(result.tables), "cells": len(result.cells),
         "standard_tables_read": len(read),
         "coverage_pct": round(100.0 * len(read) / len(STANDARD_TABLES), 1),
@@ -143,7 +144,9 @@ def plan_parse_batches(context: OpExecutionContext, settings: PipelineSettings):
 def parse_document_batch(context: OpExecutionContext, settings: PipelineSettings, batch: list) -> dict:
     """Parse one batch of documents (re-parsing: a materialization is an explicit request)."""
     archive = Archive(settings.archive_dir)
-    docs = [d for key in batch if (d := archive.get(key)) is not None]
+    found = {key: document_for_key(archive, key) for key in batch}
+    key_of = {d.document_id: key for key, d in found.items() if d is not None}
+    docs = list({d.document_id: d for d in found.values() if d is not None}.values())
     names = {d.document_id: d.file_name for d in docs}
     done = {"n": 0, "loaded": 0}
     per_document: dict[str, dict] = {}
@@ -154,7 +157,7 @@ def parse_document_batch(context: OpExecutionContext, settings: PipelineSettings
         name = names.get(result.document_id, "")
         report(context, progress_line(done["n"], len(docs), result, name))
         # carried to summarize_parse, which puts it on the partition's materialization
-        per_document[result.document_id] = document_metadata(result, name)
+        per_document[key_of[result.document_id]] = document_metadata(result, name)
 
     workers = workers_per_step(executor_kind(context), settings.parse_workers, os.cpu_count() or 1)
     limits = ParseLimits(timeout_seconds=settings.parse_timeout_seconds, workers=workers)
@@ -171,9 +174,9 @@ def summarize_parse(context: AssetExecutionContext, settings: PipelineSettings, 
     totals = {k: sum(b[k] for b in batches) for k in ("documents", "loaded", "quarantined", "missing")}
     targeted = set(context.partition_keys)
     for batch in batches:
-        for document_id, metadata in (batch.get("per_document") or {}).items():
-            if document_id in targeted:
-                context.add_asset_metadata(metadata, partition_key=document_id)
+        for key, metadata in (batch.get("per_document") or {}).items():
+            if key in targeted:
+                context.add_asset_metadata(metadata, partition_key=key)
     context.add_output_metadata({**totals, "steps": len(batches), "processes": len({b["pid"] for b in batches})})
     report(context, f"parse: {totals['documents']} documents in {len(batches)} step(s): "
                     f"{totals['loaded']} loaded, {totals['quarantined']} quarantined")

@@ -70,7 +70,8 @@ select
     {{ expense_group_name("coalesce(pivoted.printed_group, " ~ expense_group('pivoted.economic_code') ~ ")") }}
                                                                              as expense_group_name,
     pivoted.economic_name                                                    as economic_name_as_printed,
-    pivoted.amount                                                           as amount_wan,
+    {{ mart_wan('pivoted.amount') }} as amount_wan,
+    {{ mart_yuan('pivoted.amount') }} as amount_yuan,
     pivoted.source_unit,
     pivoted.page,
     pivoted.source_row_count

@@ -39,7 +39,8 @@ select
     cells.line_key,
     cells.code                                  as class_code,
     cells.row_label                             as line_name_as_printed,
-    cells.amount_wan,
+    {{ mart_wan('cells.amount_wan') }} as amount_wan,
+    {{ mart_yuan('cells.amount_wan') }} as amount_yuan,
     cells.source_unit,
     cells.page
 from cells

@@ -48,10 +48,12 @@ select
     items.name_zh                                                               as item_name,
     items.parent_item                                                           as parent_item_key,
     items.sort_order,
-    pivoted.budget_amount                                                       as budget_wan,
-    pivoted.final_amount                                                        as final_wan,
-    cast(coalesce(pivoted.final_amount, 0) - coalesce(pivoted.budget_amount, 0) as decimal(20, 6))
-                                                                                as final_minus_budget_wan,
+    {{ mart_wan('pivoted.budget_amount') }} as budget_wan,
+    {{ mart_yuan('pivoted.budget_amount') }} as budget_yuan,
+    {{ mart_wan('pivoted.final_amount') }} as final_wan,
+    {{ mart_yuan('pivoted.final_amount') }} as final_yuan,
+    {{ mart_wan('coalesce(pivoted.final_amount, 0) - coalesce(pivoted.budget_amount, 0)') }} as final_minus_budget_wan,
+    {{ mart_yuan('coalesce(pivoted.final_amount, 0) - coalesce(pivoted.budget_amount, 0)') }} as final_minus_budget_yuan,
     pivoted.source_unit,
     pivoted.page
 from pivoted

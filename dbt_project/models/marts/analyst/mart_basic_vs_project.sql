@@ -5,7 +5,7 @@
 -- Shares are of `total`, in percent.
 with expenditure as (
 
-    select * from {{ ref('fct_expenditure_by_function') }}
+    {{ exact_amounts_from(ref('fct_expenditure_by_function'), ['total', 'basic', 'project', 'other']) }}
     where is_current
 
 ),
@@ -83,10 +83,10 @@ select
     {{ fund_scope_name('combined.fund_scope') }}                      as fund_scope_name,
     combined.document_id,
     combined.total_source,
-    cast(combined.total as decimal(20, 6))                            as total_wan,
-    cast(combined.basic as decimal(20, 6))                            as basic_wan,
-    cast(combined.project as decimal(20, 6))                          as project_wan,
-    cast(combined.other as decimal(20, 6))                            as other_wan,
+    {{ mart_wan('combined.total') }}                            as total_wan,
+    {{ mart_wan('combined.basic') }}                            as basic_wan,
+    {{ mart_wan('combined.project') }}                          as project_wan,
+    {{ mart_wan('combined.other') }}                            as other_wan,
     {{ share_pct('coalesce(combined.basic, 0)', 'combined.total') }}   as basic_share_pct,
     {{ share_pct('coalesce(combined.project, 0)', 'combined.total') }} as project_share_pct,
     {{ share_pct('coalesce(combined.other, 0)', 'combined.total') }}   as other_share_pct

@@ -40,7 +40,7 @@ t1 as (
         max(amount_wan) filter (where side = 'expenditure' and line_key = 'closing_balance')       as closing_balance,
         max(amount_wan) filter (where side = 'income' and line_key = 'grand_total')                as income_grand_total,
         max(amount_wan) filter (where side = 'expenditure' and line_key = 'grand_total')           as expenditure_grand_total
-    from {{ ref('fct_summary_lines') }}
+    from ({{ exact_amounts_from(ref('fct_summary_lines'), ['amount']) }})
     group by document_id
 
 ),
@@ -64,7 +64,7 @@ t6 as (
         document_id,
         sum(amount_wan) filter (where economic_level = '类' and expense_group = 'personnel')   as t6_personnel,
         sum(amount_wan) filter (where economic_level = '类' and expense_group = 'public')      as t6_public
-    from {{ ref('fct_basic_expenditure_by_economic') }}
+    from ({{ exact_amounts_from(ref('fct_basic_expenditure_by_economic'), ['amount']) }})
     group by document_id
 
 ),
@@ -75,7 +75,7 @@ t7 as (
         document_id,
         max(budget_wan) filter (where item_key = 'total')   as three_public_budget,
         max(final_wan) filter (where item_key = 'total')    as three_public_final
-    from {{ ref('fct_three_public') }}
+    from ({{ exact_amounts_from(ref('fct_three_public'), ['budget', 'final']) }})
     group by document_id
 
 ),
@@ -111,21 +111,21 @@ select
     tables.tables_not_parsed,
     tables.tables_unreadable,
     tables.tables_missing,
-    cast(t1.income_total as decimal(20, 6))                  as income_total_wan,
-    cast(t1.general_budget_appropriation as decimal(20, 6))  as general_budget_appropriation_wan,
-    cast(t1.expenditure_total as decimal(20, 6))             as expenditure_total_wan,
-    cast(t1.opening_balance as decimal(20, 6))               as opening_balance_wan,
-    cast(t1.closing_balance as decimal(20, 6))               as closing_balance_wan,
-    cast(t1.income_grand_total as decimal(20, 6))            as income_grand_total_wan,
-    cast(t1.expenditure_grand_total as decimal(20, 6))       as expenditure_grand_total_wan,
-    cast(table_totals.t3_total as decimal(20, 6))            as t3_total_wan,
-    cast(table_totals.t3_basic as decimal(20, 6))            as t3_basic_wan,
-    cast(table_totals.t3_project as decimal(20, 6))          as t3_project_wan,
-    cast(table_totals.t5_total as decimal(20, 6))            as t5_total_wan,
-    cast(t6.t6_personnel as decimal(20, 6))                  as t6_personnel_wan,
-    cast(t6.t6_public as decimal(20, 6))                     as t6_public_wan,
-    cast(t7.three_public_budget as decimal(20, 6))           as three_public_budget_wan,
-    cast(t7.three_public_final as decimal(20, 6))            as three_public_final_wan,
+    {{ mart_wan('t1.income_total') }}                  as income_total_wan,
+    {{ mart_wan('t1.general_budget_appropriation') }}  as general_budget_appropriation_wan,
+    {{ mart_wan('t1.expenditure_total') }}             as expenditure_total_wan,
+    {{ mart_wan('t1.opening_balance') }}               as opening_balance_wan,
+    {{ mart_wan('t1.closing_balance') }}               as closing_balance_wan,
+    {{ mart_wan('t1.income_grand_total') }}            as income_grand_total_wan,
+    {{ mart_wan('t1.expenditure_grand_total') }}       as expenditure_grand_total_wan,
+    {{ mart_wan('table_totals.t3_total') }}            as t3_total_wan,
+    {{ mart_wan('table_totals.t3_basic') }}            as t3_basic_wan,
+    {{ mart_wan('table_totals.t3_project') }}          as t3_project_wan,
+    {{ mart_wan('table_totals.t5_total') }}            as t5_total_wan,
+    {{ mart_wan('t6.t6_personnel') }}                  as t6_personnel_wan,
+    {{ mart_wan('t6.t6_public') }}                     as t6_public_wan,
+    {{ mart_wan('t7.three_public_budget') }}           as three_public_budget_wan,
+    {{ mart_wan('t7.three_public_final') }}            as three_public_final_wan,
     coalesce(narrative.narrative_figure_count, 0)            as narrative_figure_count
 from documents
 left join departments

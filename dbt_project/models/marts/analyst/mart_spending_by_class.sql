@@ -4,7 +4,7 @@
 -- 合计 can differ from it by rounding (see mart_basic_vs_project for the printed one).
 with expenditure as (
 
-    select * from {{ ref('fct_expenditure_by_function') }}
+    {{ exact_amounts_from(ref('fct_expenditure_by_function'), ['total', 'basic', 'project', 'other']) }}
     where is_current
       and fund_scope = 'all_funds'
       and function_level = '类'
@@ -43,11 +43,11 @@ select
     with_totals.document_id,
     with_totals.function_code                                         as class_code,
     coalesce(with_totals.class_name, classes.function_name)           as class_name,
-    with_totals.total_wan,
-    with_totals.basic_wan,
-    with_totals.project_wan,
-    with_totals.other_wan,
-    with_totals.department_total_wan,
+    {{ mart_wan('with_totals.total_wan') }}                          as total_wan,
+    {{ mart_wan('with_totals.basic_wan') }}                          as basic_wan,
+    {{ mart_wan('with_totals.project_wan') }}                        as project_wan,
+    {{ mart_wan('with_totals.other_wan') }}                          as other_wan,
+    {{ mart_wan('with_totals.department_total_wan') }}               as department_total_wan,
     {{ share_pct('with_totals.total_wan', 'with_totals.department_total_wan') }} as share_of_department_pct,
     with_totals.page
 from with_totals

@@ -6,7 +6,7 @@
 -- (in that fund scope), prior_total and change are null and change_kind is 'no_prior_report'.
 with expenditure as (
 
-    select * from {{ ref('fct_expenditure_by_function') }}
+    {{ exact_amounts_from(ref('fct_expenditure_by_function'), ['total']) }}
     where is_current
 
 ),
@@ -106,9 +106,9 @@ select
     measured.fiscal_year,
     measured.document_id,
     measured.prior_document_id,
-    measured.total                                                         as total_wan,
-    measured.prior_total                                                   as prior_total_wan,
-    cast(measured.total - measured.prior_total as decimal(20, 6))          as change_wan,
+    {{ mart_wan('measured.total') }}                                 as total_wan,
+    {{ mart_wan('measured.prior_total') }}                           as prior_total_wan,
+    {{ mart_wan('measured.total - measured.prior_total') }}          as change_wan,
     {{ share_pct('measured.total - measured.prior_total', 'measured.prior_total', 'decimal(18, 4)') }}
                                                                            as change_pct,
     case

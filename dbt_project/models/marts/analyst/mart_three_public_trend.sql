@@ -3,7 +3,7 @@
 -- Grain: (department_key, fiscal_year, item).
 with three_public as (
 
-    select * from {{ ref('fct_three_public') }}
+    {{ exact_amounts_from(ref('fct_three_public'), ['budget', 'final', 'final_minus_budget']) }}
     where is_current
 
 ),
@@ -30,14 +30,14 @@ select
     this_year.item_key,
     this_year.item_name,
     this_year.sort_order,
-    this_year.budget_wan,
-    this_year.final_wan,
-    this_year.final_minus_budget_wan,
+    {{ mart_wan('this_year.budget_wan') }}                           as budget_wan,
+    {{ mart_wan('this_year.final_wan') }}                            as final_wan,
+    {{ mart_wan('this_year.final_minus_budget_wan') }}               as final_minus_budget_wan,
     {{ share_pct('this_year.final_wan', 'this_year.budget_wan', 'decimal(18, 4)') }}
                                                                       as execution_pct,
-    prior_year.final_wan                                              as prior_final_wan,
+    {{ mart_wan('prior_year.final_wan') }}                           as prior_final_wan,
     case when prior_report.department_key is not null
-         then cast(coalesce(this_year.final_wan, 0) - coalesce(prior_year.final_wan, 0) as decimal(20, 6))
+         then {{ mart_wan('coalesce(this_year.final_wan, 0) - coalesce(prior_year.final_wan, 0)') }}
     end                                                               as final_change_wan,
     {{ share_pct('coalesce(this_year.final_wan, 0) - coalesce(prior_year.final_wan, 0)', 'prior_year.final_wan', 'decimal(18, 4)') }}
                                                                       as final_change_pct

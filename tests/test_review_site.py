@@ -495,3 +495,19 @@ def test_the_outline_is_on_the_failing_cell_of_a_rotated_page(tmp_path, mode):
         assert plain.width > plain.height  # a viewer shows these sideways: so does the image
     box = _outlined_box(marked.path.read_bytes(), plain.path.read_bytes(), marked.scale)
     assert _text_in(pdf, cell.page - 1, box) == "326.71", box
+
+
+def test_parser_problems_are_counted_apart_from_identities_with_nothing_to_check(secure_site, site_night):
+    """The 财政局 report prints no total twice: repeated_total_agrees has nothing to check there.
+    That is not a parser problem, so the listing counts none and the document page shows it
+    under 'nothing to check', not under 'parser problems'."""
+    app, _, _ = secure_site
+    client = _signed_in(app)
+    listing = client.get("/").text
+    row = re.search(r"上海市普陀区财政局.*?</tr>", listing, re.S).group(0)
+    cells = re.findall(r'<td class="num">(\d+)</td>', row)
+    assert cells == ["4", "0", "0"]  # open, decided, parser problems
+    page = client.get(f"/documents/{site_night['document_id']}").text
+    assert "Parser problems:" not in page
+    nothing = page[page.index("Nothing to check:"):]
+    assert "repeated_total_agrees" in nothing

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from expectations.review import Decision, ReviewError, decisions_file, read_decisions
+from expectations.results_table import PARSER_PROBLEM_SQL, is_parser_problem
 from expectations.review_report import Failure, failures_from, short_id
 
 DOCUMENT_ID = re.compile(r"[0-9a-f]{64}")
@@ -115,7 +116,9 @@ class Store:
     # ---------------------------------------------------------------------------------------
     def documents(self) -> tuple[list[DocumentRow], dict[str, str]]:
         """Every document with its counts of open, decided and reopened failures and parser
-        problems (not evaluated identities, or quarantined); and the failing identities' names."""
+        problems (identities not evaluated because the parser could not read what they need:
+        `expectations.results_table.PARSER_PROBLEM_SQL`; an identity with nothing to check in the
+        document is not one); and the failing identities' names."""
         decisions = self.decisions()
         with self.connect() as con:
             rows = con.execute(
@@ -128,7 +131,7 @@ class Store:
                 """WITH latest_run AS (SELECT run_id FROM quality.expectation_results
                                        ORDER BY validated_at DESC, run_id DESC LIMIT 1)
                    SELECT document_id, count(*) FROM quality.expectation_results JOIN latest_run USING (run_id)
-                   WHERE status = 'not_evaluated' GROUP BY 1"""
+                   WHERE status = 'not_evaluated' AND """ + PARSER_PROBLEM_SQL + """ GROUP BY 1"""
             ).fetchall()
             found = failures_from(con, decisions, include_decided=True, with_positions=False)
         for document_id, count in problems:
@@ -147,9 +150,6 @@ class Store:
                 doc.open += 1
                 if failure.state == "reopened":
                     doc.reopened += 1
-        for doc in docs.values():
-            if doc.status != "loaded":
-                doc.problems += 1
         ordered = sorted(docs.values(), key=lambda d: (-d.open, d.department or "~", d.fiscal_year or 0, d.document_id))
         return ordered, dict(sorted(identities.items()))
 
@@ -166,8 +166,9 @@ class Store:
         return DocumentRow(*row[0])
 
     def document_failures(self, document_id: str) -> tuple[list[Failure], list[dict], dict[str, list[Decision]]]:
-        """The document's failures (open and decided) with their cells' positions, its parser
-        problems (not evaluated identities) and every decision taken on each failure (history)."""
+        """The document's failures (open and decided) with their cells' positions, its identities
+        not evaluated (each with `parser_problem`: the parser could not read what it needs, else
+        the document has nothing to check) and every decision taken on each failure (history)."""
         decisions = self.decisions()
         with self.connect() as con:
             found = failures_from(con, decisions, include_decided=True, where="r.document_id = ?",
@@ -181,6 +182,8 @@ class Store:
                    ORDER BY identity_id, subject""", [document_id])
             names = [c[0] for c in cursor.description]
             not_evaluated = [dict(zip(names, r)) for r in cursor.fetchall()]
+        for row in not_evaluated:
+            row["parser_problem"] = is_parser_problem(row["not_evaluated_reason"])
         history: dict[str, list[Decision]] = {}
         for decision in decisions:
             history.setdefault(decision.instance_id, []).append(decision)

@@ -110,6 +110,7 @@ def run_validations(
     document_ids: "set[str] | None" = None,
     keep_only_this_run: bool = False,
     progress: "Callable[[str], None] | None" = None,
+    duckdb_config: "dict[str, str] | None" = None,
 ) -> ValidationSummary:
     """Validate the identity residuals; write ``quality.*``; build offline Data Docs.
 
@@ -124,6 +125,8 @@ def run_validations(
     validation result (and page) in the GX store / Data Docs (results in DuckDB are never pruned).
     Re-running an existing ``run_id`` replaces its rows and its Data Docs page.
     ``progress`` receives one short line per phase (read, GX checkpoint, results, Data Docs).
+    ``duckdb_config``: the DuckDB connection's config (the pipeline passes its memory_limit,
+    threads and spill folder, pipelines/settings.py).
     """
     import duckdb
 
@@ -145,7 +148,7 @@ def run_validations(
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    con = duckdb.connect(str(duckdb_path))
+    con = duckdb.connect(str(duckdb_path), config=dict(duckdb_config or {}))
     try:
         carried = _scope(con, document_ids, run_id)
         _prepare_residuals(con, catalogue, scoped=carried is not None)

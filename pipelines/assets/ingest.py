@@ -171,12 +171,12 @@ def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
     archived = Archive(settings.archive_dir).documents()
     work = settings.working_db
     try:
-        con = connect_working(work)
+        con = connect_working(work, settings.duckdb_config())
     except duckdb.Error as exc:
         say(context, f"working file {work} cannot be opened ({exc}); rebuilding it from the archive", logging.WARNING)
         for stale in (work, work.with_name(work.name + ".wal")):
             stale.unlink(missing_ok=True)
-        con = connect_working(work)
+        con = connect_working(work, settings.duckdb_config())
     with con:
         update = update_staging(con, archived, settings.parsed_dir, settings.data,
                                 lambda document_id: read_cached(settings.parsed_dir, document_id))

@@ -70,6 +70,7 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
     decisions_seen = decisions_signature(settings)
     summary = run_validations(settings.working_db, settings.data_docs_dir, settings.gx_dir, run_id,
                               catalogue=CATALOGUE, document_ids=scope, keep_only_this_run=True,
+                              duckdb_config=settings.duckdb_config(),
                               progress=lambda line: say(context, line))
     problems: list[str] = []
     decisions = read_decisions(decisions_file(settings.data), problems)
@@ -77,7 +78,7 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
         context.log.warning(f"steward decisions: {problem}")
     from expectations.docs_summary import write_review_summary
 
-    with duckdb.connect(str(settings.working_db)) as con:
+    with duckdb.connect(str(settings.working_db), config=settings.duckdb_config()) as con:
         review_counts = publish_reviews(con, decisions)
         # what is open, at the top of the Data Docs (GX alone says "Succeeded" for a night that checked nothing)
         write_review_summary(con, settings.data_docs_dir, summary.validated_instances, summary.instances)

@@ -54,6 +54,8 @@ def replicate(con: duckdb.DuckDBPyConnection, copies: int) -> int:
                     exprs.append(f'"{c}"')
             con.execute(f"insert into raw.{table} select {', '.join(exprs)} from _orig")
         con.execute("drop table _orig")
+    con.execute("create schema if not exists pipeline")
+    con.execute("create table if not exists pipeline.pending_documents (document_id varchar primary key)")
     con.execute("delete from pipeline.pending_documents")
     con.execute("commit")
     return con.execute("select count(*) from raw.documents").fetchall()[0][0]
@@ -126,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     with duckdb.connect(str(settings.working_db), config=settings.duckdb_config()) as con:
         out["documents"] = replicate(con, args.copies)
-        out["raw_rows"] = {t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
-                           for t in ("documents", "report_tables", "table_cells", "narrative_figures")}
+        out["raw_rows"] = dict(con.execute(
+            "select table_name, estimated_size from duckdb_tables() where schema_name = 'raw' "
+            "and database_name = current_database() order by 1").fetchall())
     out["replicate_seconds"] = round(time.perf_counter() - start, 1)
     print(f"{out['documents']} documents, {out['raw_rows']}", flush=True)
     env = settings.duckdb_env()

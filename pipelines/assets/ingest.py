@@ -190,8 +190,9 @@ def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
             stale.unlink(missing_ok=True)
         con = connect_working(work, settings.duckdb_config())
     with con:
-        update = update_staging(con, archived, settings.parsed_dir, settings.data,
-                                lambda document_id: read_cached(settings.parsed_dir, document_id))
+        parsed_dir = settings.parsed_dir  # resolved once, not per document
+        update = update_staging(con, archived, parsed_dir, settings.data,
+                                lambda document_id: read_cached(parsed_dir, document_id))
     counts = update.counts
     pending_parse = len(archived) - counts.documents
     if pending_parse:

@@ -185,7 +185,9 @@ def machine() -> dict:
     return {"cpus": os.cpu_count(), "cpu_model": first("/proc/cpuinfo", "model name"),
             "memory": first("/proc/meminfo", "MemTotal"), "platform": platform.platform(),
             "python": sys.version.split()[0],
-            "duckdb_memory_limit": defaults.duckdb_memory_limit, "duckdb_threads": defaults.duckdb_threads,
+            "duckdb_memory_limit": defaults.duckdb_memory_limit,
+            "duckdb_inprocess_memory_limit": defaults.duckdb_inprocess_memory_limit,
+            "duckdb_threads": defaults.duckdb_threads,
             "packages": {name: importlib.metadata.version(name) for name in
                          ("pdfplumber", "pypdfium2", "duckdb", "dbt-core", "dbt-duckdb", "dagster", "great-expectations")}}
 

@@ -42,7 +42,7 @@ def plot(json_path: Path) -> Path:
     ax_n.legend(fontsize=7)
 
     for run, style in (("full", "o-"), ("nightly_10_new", "s--")):
-        for role in ("orchestrator", "dbt", "parser"):
+        for role in ("orchestrator", "gx", "dbt", "parser"):
             values = [p[run]["memory"].get(role, {}).get("peak_mib", 0.0) for p in curve]
             ax_m.plot(docs, values, style, label=f"{role} ({'full' if run == 'full' else 'night'})")
     ax_m.axhline(GIB4, color="red", linestyle=":", label="4 GiB")

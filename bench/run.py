@@ -107,6 +107,9 @@ def pipeline_run(landing: Path, warehouse: Path, workers: int, pages: int, docum
     roles = mem.by_role()
     roles["orchestrator"]["per_stage_peak_mib"] = {
         asset: round(mem.peak_between(w["start"], w["end"]), 1) for asset, w in windows.items()}
+    if "expectation_results" in windows:  # GX runs in the orchestrating process: its stage's peak
+        roles["gx"] = {"peak_mib": roles["orchestrator"]["per_stage_peak_mib"]["expectation_results"],
+                       "in_process": "orchestrator"}
     return {"seconds": round(seconds, 2), "documents_new": documents, "documents_parsed": outcome.parsed,
             "pages": pages, "pages_per_second": round(pages / seconds, 1) if seconds else 0.0,
             "stages": {asset: round(w["seconds"], 2) for asset, w in windows.items()},

@@ -17,6 +17,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from collections.abc import Mapping
+
+from ingest.archive import ArchivedDocument
 from ingest.discover import LandedFile
 
 INDEX_NAME = "landing_index.json"
@@ -49,10 +52,15 @@ class LandingIndex:
     def _key(landed: LandedFile) -> str:
         return os.fsdecode(os.path.abspath(landed.path))
 
-    def known(self, landed: LandedFile, archived: set[str]) -> str | None:
-        """The document of a landing file archived before and unchanged since, or None."""
+    def known(self, landed: LandedFile, archived: "Mapping[str, ArchivedDocument]") -> str | None:
+        """The document of a landing file archived before and unchanged since, or None.
+        `archived`: the archive's documents by id; one whose PDF is missing from the archive
+        (removed or lost) is not known, so the landing file puts it back."""
         entry = self._old.get(self._key(landed))
-        if not entry or len(entry) != 5 or entry[4] not in archived:
+        if not entry or len(entry) != 5:
+            return None
+        doc = archived.get(entry[4])
+        if doc is None or not (doc.too_large or (doc.pdf_path is not None and doc.pdf_path.exists())):
             return None
         identity = _identity(landed)
         if identity is None or identity != entry[:4]:

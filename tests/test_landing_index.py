@@ -12,7 +12,7 @@ from ingest.landing_index import LandingIndex
 def _night(landing, data):
     """What the ingest asset does: known files skipped, the others archived and remembered."""
     archive = Archive(data / "archive")
-    before = {d.document_id for d in archive.documents()}
+    before = {d.document_id: d for d in archive.documents()}
     index = LandingIndex(data)
     read = []
     with archive.batch():
@@ -59,6 +59,18 @@ def test_an_archive_without_the_document_reads_the_file_again(tmp_path):
     shutil.rmtree(data / "archive")  # a new archive, the index of the old one left behind
     read, docs = _night(landing, data)
     assert read == ["a.pdf"] and len(docs) == 1
+
+
+def test_a_document_whose_pdf_left_the_archive_is_put_back(tmp_path):
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    landing.mkdir()
+    (landing / "a.pdf").write_bytes(b"%PDF-1.4\na\n%%EOF\n")
+    _night(landing, data)
+    (pdf,) = (data / "archive").glob("*/*.pdf")
+    pdf.chmod(0o600)
+    pdf.unlink()
+    read, _ = _night(landing, data)
+    assert read == ["a.pdf"] and pdf.exists()
 
 
 def test_a_torn_index_is_ignored(tmp_path):

@@ -41,7 +41,8 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
     logged and kept in `<data_dir>/intake.json` (pipelines/intake.py) for the run summary."""
     settings.ensure_dirs()
     archive = Archive(settings.archive_dir)
-    before = {d.document_id for d in archive.documents()}
+    before_docs = {d.document_id: d for d in archive.documents()}
+    before = set(before_docs)
     notes = IntakeNotes()
     landed: list[LandedFile] = []
     if settings.landing_dir:
@@ -61,7 +62,7 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
     unchanged = 0
     with archive.batch():  # each sidecar written once, however many names or URLs it gains
         for i, landed_file in enumerate(landed, start=1):
-            if index.known(landed_file, before) is not None:
+            if index.known(landed_file, before_docs) is not None:
                 unchanged += 1
                 continue
             try:

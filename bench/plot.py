@@ -52,7 +52,8 @@ def plot(json_path: Path) -> Path:
 
     m = data.get("machine", {})
     fig.suptitle(f"{m.get('cpus')} CPUs ({m.get('cpu_model')}), {m.get('memory')}; DuckDB memory_limit "
-                 f"{m.get('duckdb_memory_limit')}, threads {m.get('duckdb_threads')}; load average at start "
+                 f"{m.get('duckdb_memory_limit')} in dbt, {m.get('duckdb_inprocess_memory_limit', '?')} in the "
+                 f"orchestrator, threads {m.get('duckdb_threads')}; load average at start "
                  f"{data.get('load_average_start')}, end {data.get('load_average_end')}", fontsize=9)
     fig.tight_layout()
     target = Path(json_path).with_suffix(".png")

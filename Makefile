@@ -83,10 +83,15 @@ docs: setup
 clean:
 	rm -rf var $(DEMO) dbt_project/target dbt_project/logs
 
-## make bench: throughput against the plain parser (1000 demo documents; DOCS=50 for a quick one)
-DOCS ?= 1000
+## make bench: the scaling curve (full run from an empty warehouse and nights of 10 and 1 new
+## documents at each size of DOCS, the plain-parser baseline at the first; peak memory of every
+## process) and the real corpus (../shared/corpus, each PDF REAL_REPEAT times with distinct bytes)
+## against the baseline: bench/results/curve-*.json and .png. About 75 min on 2 cores for the
+## default; DOCS=50,150 REAL_REPEAT=2 for a quick one (bench/run.py, docs/throughput.md)
+DOCS ?= 1000,3000,10000
+REAL_REPEAT ?= 10
 bench: setup
-	$(PY) -m bench.run --docs $(DOCS)
+	$(PY) -m bench.run --docs $(DOCS) --real-repeat $(REAL_REPEAT)
 
 ## make truth: the pipeline over every real final account of ../shared/corpus/final: per document the
 ## tables its 目录 lists against those found, parse coverage per table, failures and parser

@@ -73,18 +73,24 @@ def plan_corpus(count: int, seed: int) -> list[DocSpec]:
             if (r, catalog.DEPARTMENT_TYPES[d][0]) not in catalog.REAL_DEPARTMENTS]
     rng.shuffle(rest)
     combos += rest
+    # Beyond two years of every (region, department): earlier years of the same departments, as an
+    # archive that keeps several years holds them (the bench's 3,000 and 10,000 documents); the
+    # documents of a smaller count are unchanged.
+    older = max(0, n - 2 * len(combos))
+    n -= older
     pairs = max(1, n // 8) if n >= 2 else 0
     singles = n - 2 * pairs
     if pairs + singles > len(combos):
         pairs = n - len(combos)
         singles = n - 2 * pairs
-    if singles < 0:
-        raise ValueError(f"count {count} exceeds the {2 * len(combos) + 1} distinct documents available")
     specs: list[tuple[str, int, int, bool]] = []
     for j, (region, dept) in enumerate(combos[:pairs + singles]):
         long = j % 5 == 0
         years = YEARS if j < pairs else (YEARS[rng.randint(0, 1)],)
         specs += [(region, dept, y, long) for y in years]
+    for k in range(older):
+        region, dept = combos[k % len(combos)]
+        specs.append((region, dept, YEARS[0] - 1 - k // len(combos), k % 5 == 0))
     return [DocSpec(region, dept, year, layout_for(i, rng), long)
             for i, (region, dept, year, long) in enumerate(specs)]
 

@@ -114,6 +114,7 @@ def run_validations(
     keep_only_this_run: bool = False,
     progress: "Callable[[str], None] | None" = None,
     decisions: "Iterable[Decision] | None" = None,
+    duckdb_config: "dict[str, str] | None" = None,
 ) -> ValidationSummary:
     """Validate the identity residuals; write ``quality.*``; build offline Data Docs.
 
@@ -131,6 +132,8 @@ def run_validations(
     ``decisions`` (the stewards', `expectations.review.read_decisions`) tell which failures carried
     from the previous run are still open: a run that validates nothing while some are is GX's
     "Failed", not a green success (`suites.run_scope_expectation`).
+    ``duckdb_config``: the DuckDB connection's config (the pipeline passes its memory_limit,
+    threads and spill folder, pipelines/settings.py).
     """
     import duckdb
 
@@ -152,7 +155,7 @@ def run_validations(
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    con = duckdb.connect(str(duckdb_path))
+    con = duckdb.connect(str(duckdb_path), config=dict(duckdb_config or {}))
     try:
         carried = _scope(con, document_ids, run_id)
         _prepare_residuals(con, catalogue, scoped=carried is not None)

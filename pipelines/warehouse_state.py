@@ -120,15 +120,19 @@ def mark_published(settings: PipelineSettings) -> None:
         con.execute("commit")
 
 
-def warehouse_up_to_date(settings: PipelineSettings) -> tuple[bool, str]:
-    """(True, why) when a warehouse run would change nothing; (False, what changed) otherwise."""
+def warehouse_up_to_date(settings: PipelineSettings, archived=None) -> tuple[bool, str]:
+    """(True, why) when a warehouse run would change nothing; (False, what changed) otherwise.
+    `archived`: the archive's documents when the caller has read them already."""
     if not settings.warehouse.exists():
         return False, "no published warehouse yet"
     if not settings.working_db.exists():
         return False, "no working warehouse yet"
-    archived = Archive(settings.archive_dir).documents()
+    archived = Archive(settings.archive_dir).documents() if archived is None else archived
+    # resolved once: `settings.data` resolves the warehouse path on every call (two realpath
+    # walks a document made the sensor's tick 20 s at 10,000 documents, bench/partitions.py)
+    parsed_dir, data = settings.parsed_dir, settings.data
     signatures = {d.document_id: sig for d in archived
-                  if (sig := document_signature(d, settings.parsed_dir, settings.data)) is not None}
+                  if (sig := document_signature(d, parsed_dir, data)) is not None}
     try:
         with duckdb.connect(str(settings.working_db), read_only=True) as con:
             if not staging_is_current(con):
@@ -152,7 +156,7 @@ def warehouse_up_to_date(settings: PipelineSettings) -> tuple[bool, str]:
     return True, f"warehouse up to date ({len(signatures)} documents, nothing new)"
 
 
-def warehouse_inputs_key(settings: PipelineSettings) -> str:
+def warehouse_inputs_key(settings: PipelineSettings, archived=None) -> str:
     """A digest of everything a warehouse run reads: the same inputs give the same key (the
     sensor's run key, so one state of the inputs starts one run)."""
     from pipelines.assets.publish import side_files
@@ -160,6 +164,8 @@ def warehouse_inputs_key(settings: PipelineSettings) -> str:
     # The published file's state too: a republication for a WAL beside it is a new request.
     published = f"{published_identity(settings.warehouse)}\0{[p.name for p in side_files(settings.warehouse)]}"
     digest = hashlib.sha256(f"{build_fingerprint()}\0{decisions_signature(settings)}\0{published}\n".encode())
-    for doc in sorted(Archive(settings.archive_dir).documents(), key=lambda d: d.document_id):
-        digest.update(f"{doc.document_id}\0{document_signature(doc, settings.parsed_dir, settings.data)}\n".encode())
+    parsed_dir, data = settings.parsed_dir, settings.data  # resolved once, not per document
+    docs = Archive(settings.archive_dir).documents() if archived is None else archived
+    for doc in sorted(docs, key=lambda d: d.document_id):
+        digest.update(f"{doc.document_id}\0{document_signature(doc, parsed_dir, data)}\n".encode())
     return digest.hexdigest()[:16]

@@ -34,10 +34,11 @@ def create_working_file(path: Path, storage_version: str | None = None) -> None:
         con.execute("detach new_working_file")
 
 
-def connect_working(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the working file read-write, creating it in the publish storage format if absent."""
+def connect_working(path: Path, config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the working file read-write, creating it in the publish storage format if absent.
+    `config`: DuckDB's limits (PipelineSettings.duckdb_config: memory_limit, threads, spill folder)."""
     create_working_file(path)
-    return duckdb.connect(str(path))
+    return duckdb.connect(str(path), config=dict(config or {}))
 
 
 def storage_version_of(con: duckdb.DuckDBPyConnection) -> str:

@@ -17,6 +17,7 @@ from dagster import (
 from ingest.archive import Archive, NotArchived
 from ingest.discover import LandedFile, SkippedFolder, discover_landing, settle
 from ingest.download import Downloader, ManifestError, load_manifest
+from ingest.landing_index import LandingIndex
 from ingest.staging import update_staging
 from ingest.workers import read_cached
 from pipelines.assets.parse import PARSED_DOCUMENT, document_metadata, parsed_document
@@ -40,7 +41,8 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
     logged and kept in `<data_dir>/intake.json` (pipelines/intake.py) for the run summary."""
     settings.ensure_dirs()
     archive = Archive(settings.archive_dir)
-    before = {d.document_id for d in archive.documents()}
+    before_docs = {d.document_id: d for d in archive.documents()}
+    before = set(before_docs)
     notes = IntakeNotes()
     landed: list[LandedFile] = []
     if settings.landing_dir:
@@ -54,13 +56,21 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
                                 "(folders whose names start with _ or . are skipped)")
     failed_urls: list[tuple[str, str]] = []
     downloaded = 0
+    # Landing files archived on an earlier night and unchanged since are not read again
+    # (ingest/landing_index.py): a night's ingest costs its new files, not the whole folder.
+    index = LandingIndex(settings.data)
+    unchanged = 0
     with archive.batch():  # each sidecar written once, however many names or URLs it gains
         for i, landed_file in enumerate(landed, start=1):
+            if index.known(landed_file, before_docs) is not None:
+                unchanged += 1
+                continue
             try:
                 doc = archive.add(landed_file)
             except NotArchived as exc:
                 notes.left_for_next_night.append((landed_file.name, str(exc)))
                 continue
+            index.remember(landed_file, doc.document_id)
             if doc.document_id not in before:
                 context.log.debug(f"[{i}/{len(landed)}] archived new document {doc.document_id[:12]} "
                                  f"({printable(landed_file.name)})")
@@ -87,6 +97,9 @@ def archived_documents(context: AssetExecutionContext, settings: PipelineSetting
                 failed_urls = report.failed
                 for url, reason in failed_urls:
                     say(context, f"download failed (tried again next run): {printable(url)}: {printable(reason)}", logging.WARNING)
+    index.save()
+    if unchanged:
+        context.log.debug(f"{unchanged} landing files unchanged since an earlier night: not read again")
     for name, why in notes.left_for_next_night:
         context.log.warning(f"landing file {printable(name)} not archived: {printable(why)}")
     write_intake(settings.data, notes)
@@ -182,15 +195,16 @@ def raw_staging(context: AssetExecutionContext, settings: PipelineSettings):
     archived = Archive(settings.archive_dir).documents()
     work = settings.working_db
     try:
-        con = connect_working(work)
+        con = connect_working(work, settings.duckdb_config())
     except duckdb.Error as exc:
         say(context, f"working file {work} cannot be opened ({exc}); rebuilding it from the archive", logging.WARNING)
         for stale in (work, work.with_name(work.name + ".wal")):
             stale.unlink(missing_ok=True)
-        con = connect_working(work)
+        con = connect_working(work, settings.duckdb_config())
     with con:
-        update = update_staging(con, archived, settings.parsed_dir, settings.data,
-                                lambda document_id: read_cached(settings.parsed_dir, document_id))
+        parsed_dir = settings.parsed_dir  # resolved once, not per document
+        update = update_staging(con, archived, parsed_dir, settings.data,
+                                lambda document_id: read_cached(parsed_dir, document_id))
     counts = update.counts
     pending_parse = len(archived) - counts.documents
     if pending_parse:

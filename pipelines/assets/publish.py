@@ -83,12 +83,12 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _copy_in_storage_version(working: Path, target: Path, storage_version: str) -> None:
+def _copy_in_storage_version(working: Path, target: Path, storage_version: str, config: dict[str, str]) -> None:
     """Copy every schema, table and view of `working` into a new file `target` written in
     `storage_version`. The working file is attached under its own catalog name (its stem, the
     published file's stem too), so the views' catalog-qualified references resolve during the
     copy and in the published file."""
-    with duckdb.connect() as con:
+    with duckdb.connect(config=config) as con:
         con.execute(f"attach {sql_literal(str(working))} as {_quote(working.stem)} (read_only)")
         con.execute(f"attach {sql_literal(str(target))} as publishing (storage_version {sql_literal(storage_version)})")
         con.execute(f"copy from database {_quote(working.stem)} to publishing")
@@ -96,14 +96,16 @@ def _copy_in_storage_version(working: Path, target: Path, storage_version: str) 
         con.execute("detach publishing")
 
 
-def publish_file(working: Path, published: Path, storage_version: str | None = None) -> list[Path]:
+def publish_file(working: Path, published: Path, storage_version: str | None = None,
+                 duckdb_config: dict[str, str] | None = None) -> list[Path]:
     """Write the analysts' file next to `published` under a temporary name, then rename it over
     `published` in one step. Nothing is written to `published` itself before the rename, so an
     error at any point leaves the previous publication untouched (byte-identical).
 
     Returns the stale side files (WAL) set aside, if any (see the module docstring)."""
     storage_version = PUBLISH_STORAGE_VERSION if storage_version is None else storage_version
-    with duckdb.connect(str(working)) as con:
+    config = dict(duckdb_config or {})  # DuckDB's limits (PipelineSettings.duckdb_config)
+    with duckdb.connect(str(working), config=config) as con:
         con.execute("checkpoint")
         same_format = matches_storage_version(storage_version_of(con), storage_version)
     published.parent.mkdir(parents=True, exist_ok=True)
@@ -114,11 +116,11 @@ def publish_file(working: Path, published: Path, storage_version: str | None = N
     try:
         if same_format:
             shutil.copyfile(working, tmp)
-            with duckdb.connect(str(tmp)) as con:
+            with duckdb.connect(str(tmp), config=config) as con:
                 con.execute(f"drop schema if exists {INTERNAL_SCHEMA} cascade")
                 con.execute("checkpoint")
         else:
-            _copy_in_storage_version(working, tmp, storage_version)
+            _copy_in_storage_version(working, tmp, storage_version, config)
         os.chmod(tmp, PUBLISHED_MODE)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
@@ -149,7 +151,7 @@ _PUBLISHED_MODELS = [key for key in warehouse_models.keys if key.path[0] != "see
 def published_warehouse(context: AssetExecutionContext, settings: PipelineSettings) -> MaterializeResult:
     from pipelines.warehouse_state import mark_published
 
-    stale = publish_file(settings.working_db, settings.warehouse)
+    stale = publish_file(settings.working_db, settings.warehouse, duckdb_config=settings.duckdb_config())
     for path in stale:
         context.log.warning(f"{path.name}: a WAL left beside the published file by a read-write session was set "
                             "aside (not replayed); analysts open the published file read-only")

@@ -76,10 +76,11 @@ def expectation_results(context: AssetExecutionContext, settings: PipelineSettin
     # not GX's green "Succeeded" while some are
     summary = run_validations(settings.working_db, settings.data_docs_dir, settings.gx_dir, run_id,
                               catalogue=CATALOGUE, document_ids=scope, keep_only_this_run=True,
+                              duckdb_config=settings.duckdb_config(),
                               progress=lambda line: say(context, line), decisions=decisions)
     from expectations.docs_summary import write_review_summary
 
-    with duckdb.connect(str(settings.working_db)) as con:
+    with duckdb.connect(str(settings.working_db), config=settings.duckdb_config()) as con:
         review_counts = publish_reviews(con, decisions)
         # what is open and decided, at the top of the Data Docs index and of this run's page
         write_review_summary(con, settings.data_docs_dir, summary.validated_instances, summary.instances,

@@ -147,6 +147,8 @@ class _DbtProgress:
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=DUCKDB_POOL, dagster_dbt_translator=TRANSLATOR)
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
     os.environ["FW_WORKING_DB"] = str(settings.working_db)
+    # DuckDB's memory_limit, threads and spill folder inside dbt (profiles.yml `settings`)
+    os.environ.update(settings.duckdb_env())
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # dbt's own file log would repeat what is written to log_path below (and costs ~1 s a build).
     os.environ.setdefault("DBT_LOG_LEVEL_FILE", "none")

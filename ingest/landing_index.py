@@ -79,7 +79,9 @@ class LandingIndex:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".landing-index-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"version": _VERSION, "files": self._new}, fh, ensure_ascii=False, separators=(",", ":"))
+                # ASCII escapes: a file name of undecodable bytes (GBK on a UTF-8 mount) holds lone
+                # surrogates, which UTF-8 cannot write; json reads "\udcxx" back to the same name
+                json.dump({"version": _VERSION, "files": self._new}, fh, ensure_ascii=True, separators=(",", ":"))
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

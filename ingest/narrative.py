@@ -79,7 +79,8 @@ def _lines(page_texts) -> list[tuple[int, str]]:
     """(page, line) for every line, without page numbers and running headers or footers.
 
     A running header or footer is a line printed first or last on at least `_RUNNING_MIN_PAGES`
-    pages (digits ignored, so `某局2024年度部门决算 第5页` repeats): kept in the text, it would be
+    pages (a trailing page number ignored, so `某局2024年度部门决算 第5页` repeats; a line stating
+    figures never counts, however often a template repeats its words): kept in the text, it would be
     read into the sentence that continues over the page break (`行政运行` read as
     `行某局2024年度部门决算政运行`)."""
     pages = []
@@ -88,8 +89,9 @@ def _lines(page_texts) -> list[tuple[int, str]]:
         pages.append([ln for ln in page_lines if ln])
     edges: dict[str, int] = {}
     for page_lines in pages:
-        for line in {page_lines[0], page_lines[-1]} if page_lines else ():
-            edges[_edge_key(line)] = edges.get(_edge_key(line), 0) + 1
+        for key in {_edge_key(page_lines[0]), _edge_key(page_lines[-1])} if page_lines else ():
+            if key is not None:
+                edges[key] = edges.get(key, 0) + 1
     running = {key for key, n in edges.items() if n >= _RUNNING_MIN_PAGES}
     out = []
     for page_no, page_lines in enumerate(pages, start=1):
@@ -101,8 +103,18 @@ def _lines(page_texts) -> list[tuple[int, str]]:
     return out
 
 
-def _edge_key(line: str) -> str:
-    return re.sub(r"\d+", "#", _squash(line))
+_TRAILING_PAGE_NO = re.compile(r"(?:第?\d{1,4}页?(?:[,，/／]?共?\d{1,4}页?)?|[-—－–]\d{1,4}[-—－–])$")
+# a line stating figures is text, however often a template repeats its wording
+_FIGURES = re.compile(r"\d[.,]\d|[%％]|万元")
+
+
+def _edge_key(line: str) -> str | None:
+    """A top or bottom line as a running header or footer would repeat it: whitespace squashed and
+    a trailing page number dropped (`某局2024年度部门决算 第5页`); None for a line stating figures."""
+    text = _squash(line)
+    if _FIGURES.search(text) or len(text) > 60:
+        return None
+    return _TRAILING_PAGE_NO.sub("", text) or None
 
 
 def _squash(text: str) -> str:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 # 2026.12.03: titles anywhere on a page, the 目录, parse coverage, section-scoped narrative; rotated
 # pages read upright and pages pdfminer misses read from a re-saved copy (ingest/readable.py)
-PARSER_VERSION = "2026.12.03-running-headers-repeated-totals-13"
+PARSER_VERSION = "2026.12.03-running-headers-repeated-totals-14"
 
 
 class CellText(str):
